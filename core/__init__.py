@@ -1,0 +1,1 @@
+"""Room Desk core: every domain rule and service. Never imports streamlit."""

@@ -1,0 +1,160 @@
+"""Every table of Room Desk. Times are stored as UTC and always come back UTC-aware."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Naive UTC in the database (SQLite has no zones), aware UTC in Python; naive input is refused."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Room Desk stores only time-zone-aware moments")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(StrEnum):
+    admin = "admin"
+    staff = "staff"
+    support = "support"
+
+
+# Built-in groups, as in the original add-on: "All" means everybody, "None" nobody, "External" external users.
+GROUP_ALL, GROUP_NONE, GROUP_EXTERNAL = "All", "None", "External"
+BUILTIN_GROUPS = (GROUP_ALL, GROUP_NONE, GROUP_EXTERNAL)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, sa_column_kwargs={"unique": True})
+    display_name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=16)
+    language: str | None = Field(default=None, max_length=8)
+    time_zone: str = Field(default="Europe/Berlin", max_length=64)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "usergroup"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, sa_column_kwargs={"unique": True})
+    builtin: bool = False
+
+
+class Membership(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="usergroup.id", primary_key=True, ondelete="CASCADE")
+
+
+class Room(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, sa_column_kwargs={"unique": True})
+    # The GoTo account's user name (an e-mail address), stored lower-case so uniqueness ignores case.
+    goto_account: str | None = Field(default=None, max_length=254, sa_column_kwargs={"unique": True})
+    description: str = Field(default="", max_length=500)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoomPermission(SQLModel, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("(user_id IS NULL) <> (group_id IS NULL)", name="ck_roompermission_one_subject"),
+        sa.UniqueConstraint("room_id", "user_id", "group_id", name="uq_roompermission_subject"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: int = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="CASCADE")
+    group_id: int | None = Field(default=None, foreign_key="usergroup.id", ondelete="CASCADE")
+    may_book: bool = True
+    may_manage: bool = False
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ck_appointment_positive_duration"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    time_zone: str = Field(default="Europe/Berlin", max_length=64)
+    organizer_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="SET NULL")
+    # Imported appointments may name an organizer who has no account here; shown as given.
+    organizer_name: str = Field(default="", max_length=120)
+    note: str = Field(default="", sa_type=sa.Text)
+    external_emails: str = Field(default="", sa_type=sa.Text)  # one address per line
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Participant(SQLModel, table=True):
+    appointment_id: int = Field(foreign_key="appointment.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+
+
+class Booking(SQLModel, table=True):
+    """An appointment's hold on a room; times copied from the appointment so conflicts need no join."""
+
+    __table_args__ = (
+        sa.Index("ix_booking_room_start", "room_id", "starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="ck_booking_positive_duration"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # Only one GoTo room per appointment (rule 1) is enforced by the database as well.
+    appointment_id: int = Field(foreign_key="appointment.id", ondelete="CASCADE",
+                                sa_column_kwargs={"unique": True})
+    room_id: int = Field(foreign_key="room.id", ondelete="RESTRICT")
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class GotoMeetingData(SQLModel, table=True):
+    """The internal field `goto_meeting_data` of an appointment: never shown or edited as a field."""
+
+    __tablename__ = "goto_meeting_data"
+    appointment_id: int = Field(foreign_key="appointment.id", primary_key=True, ondelete="CASCADE")
+    account: str = Field(max_length=254)
+    meeting_id: str | None = Field(default=None, max_length=64)
+    join_url: str | None = Field(default=None, max_length=500)
+    state: str = Field(default="pending", max_length=16)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=80)
+    value: Any = Field(default=None, sa_type=sa.JSON)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    actor_name: str = Field(default="", max_length=80)  # kept when the user is later deleted
+    effective_user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: str | None = Field(default=None, max_length=40)
+    before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)

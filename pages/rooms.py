@@ -1,0 +1,90 @@
+"""Rooms (admin): one room per GoTo account; create, edit, deactivate, and who may book it."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import auth, rooms
+from core.db import session_scope
+from core.errors import RoomDeskError
+from ui.session import engine, error, flash, guard, t
+
+user = guard("admin")
+st.title(t("rooms.title"))
+st.caption(t("rooms.intro"))
+
+
+with session_scope(engine()) as session:
+    all_rooms = rooms.list_rooms(session, user=user, include_inactive=True)
+    users = auth.list_users(session)
+    groups = rooms.list_groups(session)
+
+st.dataframe(
+    [{t("rooms.name"): r.name, t("rooms.goto_account"): r.goto_account or "—", t("rooms.description"): r.description,
+      t("rooms.status"): t("rooms.active") if r.active else t("rooms.inactive")} for r in all_rooms],
+    hide_index=True, width="stretch",
+)
+
+with st.expander(t("rooms.new"), expanded=not all_rooms):
+    with st.form("new_room", clear_on_submit=True):
+        name = st.text_input(t("rooms.name"), key="new_room_name")
+        account = st.text_input(t("rooms.goto_account"), key="new_room_account", help=t("rooms.goto_account_help"))
+        description = st.text_area(t("rooms.description"), key="new_room_description")
+        if st.form_submit_button(t("rooms.create"), type="primary"):
+            try:
+                with session_scope(engine()) as session:
+                    room = rooms.create_room(session, user=user, data=rooms.RoomInput(name, account, description))
+                flash(t("rooms.created", name=room.name))
+                st.rerun()
+            except RoomDeskError as err:
+                error(err)
+
+if not all_rooms:
+    st.stop()
+st.subheader(t("rooms.edit"))
+room = st.selectbox(t("rooms.room"), all_rooms, format_func=lambda r: r.name, key="edit_room")
+with st.form(f"edit_room_{room.id}"):
+    name = st.text_input(t("rooms.name"), value=room.name, key=f"edit_name_{room.id}")
+    account = st.text_input(t("rooms.goto_account"), value=room.goto_account or "", key=f"edit_account_{room.id}",
+                            help=t("rooms.goto_account_help"))
+    description = st.text_area(t("rooms.description"), value=room.description, key=f"edit_description_{room.id}")
+    if st.form_submit_button(t("action.save"), type="primary"):
+        try:
+            with session_scope(engine()) as session:
+                rooms.update_room(session, user=user, room_id=room.id, data=rooms.RoomInput(name, account, description))
+            flash(t("rooms.saved", name=name))
+            st.rerun()
+        except RoomDeskError as err:
+            error(err)
+toggle = t("rooms.deactivate") if room.active else t("rooms.reactivate")
+if st.button(toggle, key=f"toggle_room_{room.id}"):
+    with session_scope(engine()) as session:
+        rooms.set_room_active(session, user=user, room_id=room.id, active=not room.active)
+    flash(t("rooms.deactivated" if room.active else "rooms.reactivated", name=room.name))
+    st.rerun()
+
+st.subheader(t("rooms.permissions"))
+with session_scope(engine()) as session:
+    grants = rooms.list_permissions(session, user=user, room_id=room.id)
+for perm in grants:
+    left, right = st.columns([5, 1])
+    rights = " · ".join(t(k) for k, on in (("rooms.may_book", perm.may_book), ("rooms.may_manage", perm.may_manage)) if on)
+    left.write(f"{'👤' if perm.subject_kind == 'user' else '👥'} **{perm.subject_name}** — {rights or '—'}")
+    if right.button(t("rooms.revoke"), key=f"revoke_{perm.id}"):
+        with session_scope(engine()) as session:
+            rooms.revoke(session, user=user, permission_id=perm.id)
+        st.rerun()
+if not grants:
+    st.info(t("rooms.no_permissions"))
+subjects = [("group", g.id, f"👥 {g.name}") for g in groups] + [("user", u.id, f"👤 {u.display_name}") for u in users]
+with st.form(f"grant_{room.id}", clear_on_submit=True):
+    subject = st.selectbox(t("rooms.subject"), subjects, format_func=lambda s: s[2], key=f"grant_subject_{room.id}")
+    book = st.checkbox(t("rooms.may_book"), value=True, key=f"grant_book_{room.id}")
+    manage = st.checkbox(t("rooms.may_manage"), key=f"grant_manage_{room.id}")
+    if st.form_submit_button(t("rooms.grant")):
+        try:
+            with session_scope(engine()) as session:
+                rooms.grant(session, user=user, room_id=room.id, may_book=book, may_manage_room=manage,
+                            **({"user_id": subject[1]} if subject[0] == "user" else {"group_id": subject[1]}))
+            st.rerun()
+        except RoomDeskError as err:
+            error(err)

@@ -1,0 +1,46 @@
+"""The demo organisation seeded on the first start of an empty default database."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.config import Settings
+from core.conflicts import find_overbookings
+from core.db import session_scope
+from core.models import Booking, Group, Room, User
+from core.startup import demo_credentials, prepare_database
+
+TODAY = date(2026, 11, 25)
+
+
+def config(default: bool) -> Settings:
+    return Settings(data_dir=Path("."), database_url="sqlite://", database_is_default=default, goto_auth_url=None,
+                    goto_api_url=None, goto_client_id=None, goto_client_secret=None, secret_key=None, smtp_url=None)
+
+
+def test_first_start_seeds_a_realistic_organisation_with_overbookings(engine: Engine) -> None:
+    assert demo_credentials(engine) == []
+    assert prepare_database(engine, config(default=True), today=TODAY) is True
+    with session_scope(engine) as s:
+        assert len(s.exec(select(Room)).all()) >= 5
+        assert len(s.exec(select(User)).all()) >= 8
+        assert {"External"} <= {g.name for g in s.exec(select(Group))} and len(s.exec(select(Group)).all()) >= 6
+        bookings = s.exec(select(Booking)).all()
+    frame = pd.DataFrame([{"id": b.id, "room": b.room_id, "start": b.starts_at, "end": b.ends_at} for b in bookings])
+    first, last = frame["start"].min(), frame["end"].max()
+    assert first <= datetime.combine(TODAY - timedelta(days=10), time(), timezone.utc)
+    assert last >= datetime.combine(TODAY + timedelta(days=10), time(), timezone.utc)
+    assert len(find_overbookings(frame)) >= 3
+    assert ("admin", "admin", "roomdesk-demo") in demo_credentials(engine)
+
+
+def test_second_start_and_configured_databases_are_left_alone(engine: Engine) -> None:
+    assert prepare_database(engine, config(default=False), today=TODAY) is False
+    with session_scope(engine) as s:
+        assert s.exec(select(User)).all() == []
+    prepare_database(engine, config(default=True), today=TODAY)
+    assert prepare_database(engine, config(default=True), today=TODAY) is False
