@@ -41,7 +41,8 @@ with st.expander(t("rooms.new"), expanded=not all_rooms):
 if not all_rooms:
     st.stop()
 st.subheader(t("rooms.edit"))
-room = st.selectbox(t("rooms.room"), all_rooms, format_func=lambda r: r.name, key="edit_room")
+by_id = {r.id: r for r in all_rooms}
+room = by_id[st.selectbox(t("rooms.room"), list(by_id), format_func=lambda i: by_id[i].name, key="edit_room")]
 with st.form(f"edit_room_{room.id}"):
     name = st.text_input(t("rooms.name"), value=room.name, key=f"edit_name_{room.id}")
     account = st.text_input(t("rooms.goto_account"), value=room.goto_account or "", key=f"edit_account_{room.id}",
@@ -75,16 +76,17 @@ for perm in grants:
         st.rerun()
 if not grants:
     st.info(t("rooms.no_permissions"))
-subjects = [("group", g.id, f"👥 {g.name}") for g in groups] + [("user", u.id, f"👤 {u.display_name}") for u in users]
+subjects = {f"group:{g.id}": f"👥 {g.name}" for g in groups} | {f"user:{u.id}": f"👤 {u.display_name}" for u in users}
 with st.form(f"grant_{room.id}", clear_on_submit=True):
-    subject = st.selectbox(t("rooms.subject"), subjects, format_func=lambda s: s[2], key=f"grant_subject_{room.id}")
+    subject = st.selectbox(t("rooms.subject"), list(subjects), format_func=subjects.get, key=f"grant_subject_{room.id}")
     book = st.checkbox(t("rooms.may_book"), value=True, key=f"grant_book_{room.id}")
     manage = st.checkbox(t("rooms.may_manage"), key=f"grant_manage_{room.id}")
     if st.form_submit_button(t("rooms.grant")):
         try:
             with session_scope(engine()) as session:
+                kind, subject_id = subject.split(":")
                 rooms.grant(session, user=user, room_id=room.id, may_book=book, may_manage_room=manage,
-                            **({"user_id": subject[1]} if subject[0] == "user" else {"group_id": subject[1]}))
+                            **{f"{kind}_id": int(subject_id)})
             st.rerun()
         except RoomDeskError as err:
             error(err)

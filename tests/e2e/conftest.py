@@ -1,0 +1,85 @@
+"""A real `streamlit run dashboard.py` on a free port, and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("ROOMDESK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, attempts: int = 600) -> None:
+    """Poll the health endpoint; between tries wait on the process itself, which also notices a crash."""
+    with httpx.Client(timeout=2) as client:
+        for _ in range(attempts):
+            try:
+                if client.get(health).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            try:
+                proc.wait(timeout=0.2)
+                raise RuntimeError(f"streamlit exited:\n{log.read_text(errors='replace')}")
+            except subprocess.TimeoutExpired:
+                continue
+    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the embedded default: empty data directory, so the first start seeds the demo."""
+    data = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
+    env = {**os.environ, "ROOMDESK_DATA_DIR": str(data)}
+    env.pop("ROOMDESK_DATABASE_URL", None)
+    log = open(data / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(proc, f"{url}/_stcore/health", data / "streamlit.log")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing; CI must install Debian's 'chromium'")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit is connected and has finished running the script."""
+    page.wait_for_selector('[data-test-connection-state="CONNECTED"]', timeout=60_000)
+    page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)

@@ -1,0 +1,103 @@
+"""Appointments page (staff): create, field errors, overbooking warning with confirmation, stale edits."""
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from core.appointments import AppointmentInput, save_appointment
+from core.db import session_scope
+from core.models import Appointment, Booking, User
+from tests.conftest import at as moment
+from tests.conftest import make_room
+from tests.ui.conftest import page
+
+DAY = date(2026, 12, 8)
+
+
+def fill_new(at: AppTest, *, subject: str, start: time, end: time, room: int | None = None) -> AppTest:
+    at.button(key="new_appointment").click().run()
+    at.text_input(key="subject_new").input(subject)
+    at.date_input(key="start_day_new").set_value(DAY)
+    at.time_input(key="start_time_new").set_value(start)
+    at.date_input(key="end_day_new").set_value(DAY)
+    at.time_input(key="end_time_new").set_value(end)
+    if room is not None:
+        at.multiselect(key="room_new").set_value([room])
+    return at
+
+
+def save(at: AppTest) -> AppTest:
+    return at.button(key="FormSubmitter:appointment_new-Save").click().run()
+
+
+def room_for(engine: Engine, user_id: int, name: str = "Sales 1") -> int:
+    with session_scope(engine) as s:
+        return make_room(s, name=name, bookable_by=s.get(User, user_id)).id  # type: ignore[return-value]
+
+
+def test_staff_creates_an_appointment_with_a_room(app_engine: Engine, staff: int) -> None:
+    room = room_for(app_engine, staff)
+    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Customer call",
+                       start=time(10), end=time(11), room=room))
+    assert not at.exception
+    assert [s.value for s in at.success] == ["“Customer call” saved."]
+    with session_scope(app_engine) as s:
+        booking = s.exec(select(Booking)).one()
+        assert booking.room_id == room and booking.starts_at.hour == 9  # 10:00 Berlin is 09:00 UTC in December
+
+
+def test_end_before_start_is_named_and_nothing_is_saved(app_engine: Engine, staff: int) -> None:
+    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Backwards",
+                       start=time(11), end=time(10)))
+    assert [e.value for e in at.error] == ["End: the end must be after the start."]
+    with session_scope(app_engine) as s:
+        assert s.exec(select(Appointment)).all() == []
+
+
+def test_the_room_picker_offers_only_bookable_rooms(app_engine: Engine, staff: int) -> None:
+    mine = room_for(app_engine, staff, "Mine")
+    with session_scope(app_engine) as s:
+        make_room(s, name="Not mine")
+    at = page("pages/appointments.py", user_id=staff).run()
+    at.button(key="new_appointment").click().run()
+    assert at.multiselect(key="room_new").options == ["Mine"]
+    assert mine
+
+
+def test_overbooking_needs_explicit_confirmation(app_engine: Engine, staff: int) -> None:
+    room = room_for(app_engine, staff)
+    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Board meeting",
+                       start=time(10), end=time(11), room=room))
+    at = save(fill_new(at, subject="Sales pitch", start=time(10, 30), end=time(12), room=room))
+    warning = " ".join(e.value for e in at.error)
+    assert "Serious warning" in warning and "“Board meeting”" in warning
+    with session_scope(app_engine) as s:
+        assert len(s.exec(select(Appointment)).all()) == 1  # nothing saved before the confirmation
+    at.button(key="confirm_overbooking").click().run()
+    assert not at.exception
+    with session_scope(app_engine) as s:
+        assert sorted(a.subject for a in s.exec(select(Appointment))) == ["Board meeting", "Sales pitch"]
+    assert any("overbooked" in str(df.value.to_string()) for df in at.dataframe)
+
+
+def test_a_stale_edit_is_refused_and_the_form_keeps_the_input(app_engine: Engine, staff: int) -> None:
+    with session_scope(app_engine) as s:
+        user = s.get(User, staff)
+        appt = save_appointment(s, user=user, data=AppointmentInput(
+            subject="Weekly sync", starts_at=moment(24), ends_at=moment(25)))
+    at = page("pages/appointments.py", user_id=staff)
+    at.session_state["editing"] = appt.id
+    at.run()
+    at.text_input(key=f"subject_{appt.id}").input("Weekly sync (moved)")
+    with session_scope(app_engine) as s:  # meanwhile a colleague saves the same appointment
+        save_appointment(s, user=s.get(User, staff), appointment_id=appt.id, expected_version=1,
+                         data=AppointmentInput(subject="Colleague's title", starts_at=appt.starts_at,
+                                               ends_at=appt.ends_at))
+    at.button(key=f"FormSubmitter:appointment_{appt.id}-Save").click().run()
+    assert any("changed by someone else" in e.value for e in at.error)
+    assert at.text_input(key=f"subject_{appt.id}").value == "Weekly sync (moved)"
+    with session_scope(app_engine) as s:
+        assert s.get(Appointment, appt.id).subject == "Colleague's title"
