@@ -74,6 +74,49 @@ def demo_command(reset: bool = typer.Option(False, "--reset", help="Delete ALL d
         typer.echo(f"  {username:<8} {role:<8} {password}")
 
 
+keys_app = typer.Typer(help="Encryption keys of stored secrets.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate(reencrypt: bool = typer.Option(False, "--reencrypt",
+                                               help="Keys come from ROOMDESK_SECRET_KEY: re-encrypt under its first key.")) -> None:
+    """Re-encrypt every stored token under a new key and retire the old one."""
+    from core import crypto, keys
+    settings, engine = get_settings(), get_engine()
+    if reencrypt:
+        count = keys.reencrypt(engine, crypto.cipher(settings))
+    else:
+        try:
+            count = keys.rotate_keys(engine, settings)
+        except keys.RotationRefused as err:
+            fail(str(err), 2)
+    typer.echo(f"Re-encrypted {count} secret(s) under the new key.")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new key (for ROOMDESK_SECRET_KEY)."""
+    from cryptography.fernet import Fernet
+    typer.echo(Fernet.generate_key().decode())
+
+
+@app.command("worker")
+def worker(once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+           interval: float = typer.Option(60.0, "--interval", help="Seconds between passes.")) -> None:
+    """Background jobs: refresh GoTo tokens that expire within 10 minutes (later: pending meetings)."""
+    from core import worker as jobs
+    from core.connect import connect_goto
+    settings, engine = get_settings(), get_engine()
+    connection = connect_goto(engine, settings)
+    try:
+        for report in jobs.run(engine, connection, once=once, interval=interval):
+            typer.echo(report)
+    finally:
+        if connection.sandbox:
+            connection.sandbox.stop()
+
+
 def main() -> None:
     app()
 

@@ -158,3 +158,36 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=40)
     before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class RoomLink(SQLModel, table=True):
+    """A room's OAuth link to its GoTo account. Tokens are Fernet-encrypted; they are never displayed."""
+
+    __tablename__ = "room_link"
+    room_id: int = Field(foreign_key="room.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(default="linked", max_length=20)  # linked | needs_relinking
+    email: str = Field(max_length=254)
+    account_key: str = Field(default="", max_length=64)
+    organizer_key: str = Field(default="", max_length=64)
+    access_token: str = Field(sa_type=sa.Text)
+    refresh_token: str = Field(sa_type=sa.Text)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    linked_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    last_refresh_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)
+    refresh_count: int = 0
+
+
+class OAuthState(SQLModel, table=True):
+    """A pending link attempt: single use, short-lived, bound to the user and the room who started it."""
+
+    __tablename__ = "oauth_state"
+    state_hash: str = Field(primary_key=True, max_length=64)  # only a hash: a leaked table reveals no state
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    room_id: int = Field(foreign_key="room.id", ondelete="CASCADE")
+    code_verifier: str = Field(sa_type=sa.Text)  # encrypted
+    redirect_uri: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

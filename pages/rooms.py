@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import auth, rooms
+from core import accounts, auth, rooms
 from core.db import session_scope
 from core.errors import RoomDeskError
-from ui.session import engine, error, flash, guard, t
+from core.i18n import format_datetime
+from ui.goto import goto
+from ui.session import engine, error, flash, guard, lang, t
 
 user = guard("admin")
 st.title(t("rooms.title"))
@@ -90,3 +92,42 @@ with st.form(f"grant_{room.id}", clear_on_submit=True):
             st.rerun()
         except RoomDeskError as err:
             error(err)
+
+st.subheader(t("rooms.goto_link"))
+with session_scope(engine()) as session:
+    link = accounts.link_statuses(session, [room.id])[room.id]
+status_text = {"not_linked": t("rooms.not_linked"), "linked": t("rooms.linked"),
+               "needs_relinking": t("rooms.needs_relinking")}[link.status]
+(st.error if link.status == "needs_relinking" else st.info if link.status == "not_linked" else st.success)(
+    status_text + (f" — {link.email}" if link.email else ""))
+if link.status != "not_linked":
+    st.caption(t("rooms.link_details",
+                 expires=format_datetime(link.expires_at, lang(), user.time_zone) if link.expires_at else "—",
+                 refreshed=format_datetime(link.last_refresh_at, lang(), user.time_zone) if link.last_refresh_at else "—"))
+    if link.last_error:
+        st.caption(t("rooms.link_last_error", error=link.last_error))
+buttons = st.columns(3)
+if room.goto_account and buttons[0].button(t("rooms.link"), key=f"link_{room.id}", type="primary"):
+    try:
+        with session_scope(engine()) as session:
+            st.session_state[f"authorize_{room.id}"] = accounts.start_linking(session, user=user, room_id=room.id,
+                                                                             oauth=goto().client)
+    except RoomDeskError as err:
+        error(err)
+if url := st.session_state.get(f"authorize_{room.id}"):
+    st.link_button(t("rooms.continue_to_goto"), url, icon="🔐")
+    st.caption(t("rooms.continue_hint", account=room.goto_account))
+if link.status != "not_linked" and buttons[1].button(t("rooms.test_connection"), key=f"test_{room.id}"):
+    try:
+        with session_scope(engine()) as session:
+            count = accounts.test_connection(session, user=user, room_id=room.id, api=goto().client)
+        st.success(t("rooms.test_ok", count=count))
+    except RoomDeskError as err:
+        error(err)
+if link.status != "not_linked" and buttons[2].button(t("rooms.unlink"), key=f"unlink_{room.id}"):
+    with session_scope(engine()) as session:
+        accounts.unlink(session, user=user, room_id=room.id)
+    flash(t("rooms.unlinked", name=room.name))
+    st.rerun()
+if not room.goto_account:
+    st.caption(t("rooms.link_needs_account"))

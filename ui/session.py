@@ -108,3 +108,14 @@ def guard(*roles: str) -> User:
 def sign_out() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+
+
+def activation_banner() -> None:
+    """Loud on every admin page: linking cannot work while the redirect URL is not registered at GoTo."""
+    from core.external_access import get_external_access
+    with session_scope(engine()) as session:
+        access = get_external_access(session)
+    if access.redirect_url is None:
+        st.warning(t("banner.external_not_configured"), icon="🔗")
+    elif not access.activation_valid:
+        st.error(t("banner.activation_invalid"), icon="🚨")

@@ -1,0 +1,36 @@
+"""Build the GoTo connection from the configuration: real GoTo, or the built-in sandbox on loopback."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from core.config import Settings
+from core.goto import GotoClient, GotoConfig
+from core.goto.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, RunningSandbox, start_in_thread
+from core.tokens import StoredTokens
+
+
+@dataclass
+class GotoConnection:
+    client: GotoClient
+    tokens: StoredTokens
+    sandbox: RunningSandbox | None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+
+def connect_goto(engine: Engine, settings: Settings, *, sandbox: RunningSandbox | None = None) -> GotoConnection:
+    """Real GoTo when client credentials are configured; otherwise the sandbox (started here if not given)."""
+    if settings.uses_real_goto:
+        config = GotoConfig.from_env()
+    else:
+        sandbox = sandbox or start_in_thread(settings.data_dir)
+        config = GotoConfig(auth_url=sandbox.auth_url, api_url=sandbox.api_url, client_id=SANDBOX_CLIENT_ID,
+                            client_secret=SANDBOX_CLIENT_SECRET)
+    tokens = StoredTokens(engine)
+    client = GotoClient(config, tokens)
+    tokens.oauth = client  # the client refreshes through the same OAuth configuration it authorises with
+    return GotoConnection(client=client, tokens=tokens, sandbox=None if settings.uses_real_goto else sandbox)

@@ -1,0 +1,101 @@
+"""Timeline data: bars with overbooked flags, whole slots, rooms shown, aggregation when bars get too many."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import Session
+
+from core.errors import PermissionDenied
+from core.models import Appointment, Booking, Room, User
+from core.timeline import timeline_data
+from tests.conftest import at, make_room, make_user
+
+
+def book(session: Session, room: Room, start: datetime, end: datetime, subject: str = "Meeting",
+         organizer: User | None = None) -> Booking:
+    appt = Appointment(subject=subject, starts_at=start, ends_at=end, time_zone="UTC",
+                       organizer_id=organizer.id if organizer else None, organizer_name="Guest Person")
+    session.add(appt)
+    session.flush()
+    booking = Booking(appointment_id=appt.id, room_id=room.id, starts_at=start, ends_at=end)  # type: ignore[arg-type]
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session) -> None:
+    admin = make_user(session, role="admin")
+    sales, board = make_room(session, name="Sales"), make_room(session, name="Board")
+    make_room(session, name="Empty")
+    make_room(session, name="Old", active=False)
+    first = book(session, sales, at(0), at(2), "Kick-off", organizer=admin)
+    second = book(session, sales, at(1), at(3), "Review")
+    alone = book(session, board, at(0), at(1), "Budget")
+    book(session, board, at(0, day=7), at(1, day=7), "Next week")
+    data = timeline_data(session, user=admin, start=at(-9), end=at(15))
+    assert list(data.bars.columns) == ["booking_id", "appointment_id", "room_id", "room", "subject", "organizer",
+                                       "start", "end", "overbooked"]
+    bars = {b.booking_id: b for b in data.bars.itertuples()}
+    assert set(bars) == {first.id, second.id, alone.id}
+    assert (bars[first.id].room, bars[first.id].subject, bars[first.id].organizer) == ("Sales", "Kick-off",
+                                                                                       admin.display_name)
+    assert bars[second.id].organizer == "Guest Person"
+    assert (bars[first.id].start, bars[first.id].end) == (at(0), at(2))
+    assert {k: b.overbooked for k, b in bars.items()} == {first.id: True, second.id: True, alone.id: False}
+    assert data.conflict_count == 1 and list(data.slots["subjects"]) == [["Kick-off", "Review"]]
+    assert list(data.rooms["room"]) == ["Board", "Empty", "Sales"]  # name order; the inactive room has no bookings
+    assert data.aggregated is None
+
+
+def test_a_slot_reaching_into_the_window_is_whole_and_an_inactive_room_with_bookings_is_shown(session: Session) -> None:
+    admin = make_user(session, role="admin")
+    old = make_room(session, name="Old", active=False)
+    book(session, old, at(-3), at(1))
+    book(session, old, at(-2), at(0.5))
+    data = timeline_data(session, user=admin, start=at(0), end=at(10))
+    assert (data.slots.iloc[0].start, data.slots.iloc[0].end) == (at(-2), at(0.5))
+    assert list(data.rooms["room"]) == ["Old"] and data.bars["overbooked"].all()
+
+
+def test_room_filter_limits_bars_slots_and_rooms(session: Session) -> None:
+    admin = make_user(session, role="admin")
+    a, b = make_room(session, name="A"), make_room(session, name="B")
+    for room in (a, b):
+        book(session, room, at(0), at(2))
+        book(session, room, at(1), at(3))
+    data = timeline_data(session, user=admin, start=at(-1), end=at(5), room_ids=[b.id])
+    assert set(data.bars["room"]) == {"B"} and list(data.slots["room"]) == ["B"] and list(data.rooms["room"]) == ["B"]
+
+
+def test_more_bookings_than_max_bars_are_aggregated_per_room_and_hour(session: Session) -> None:
+    admin = make_user(session, role="admin", time_zone="UTC")
+    room = make_room(session, name="Busy")
+    for quarter in range(8):  # 09:00-11:00, each booking 30 minutes, a new one every 15 minutes
+        book(session, room, at(quarter / 4), at(quarter / 4 + 0.5))
+    data = timeline_data(session, user=admin, start=at(-9), end=at(15), max_bars=5)
+    agg = data.aggregated
+    assert agg is not None and len(data.bars) == 8
+    assert list(agg.columns) == ["room_id", "room", "bucket_start", "bucket_end", "bookings", "peak_concurrency",
+                                 "overbooked"]
+    cells = [(r.bucket_start, r.bucket_end, r.bookings, r.peak_concurrency, r.overbooked) for r in agg.itertuples()]
+    assert cells == [(at(0), at(1), 4, 2, True), (at(1), at(2), 5, 2, True), (at(2), at(3), 1, 1, False)]
+
+
+def test_long_windows_aggregate_per_day_in_the_users_time_zone(session: Session) -> None:
+    admin = make_user(session, role="admin", time_zone="Europe/Berlin")
+    room = make_room(session, name="Busy")
+    for day in range(3):
+        book(session, room, at(0, day=day), at(1, day=day))
+    berlin_midnight = datetime(2026, 12, 6, 23, tzinfo=timezone.utc)
+    data = timeline_data(session, user=admin, start=berlin_midnight, end=berlin_midnight + timedelta(days=7),
+                         max_bars=2)
+    assert data.aggregated is not None
+    assert list(data.aggregated["bucket_start"]) == [berlin_midnight + timedelta(days=d) for d in range(3)]
+    assert list(data.aggregated["bookings"]) == [1, 1, 1]
+
+
+def test_only_admins_may_see_the_timeline(session: Session) -> None:
+    staff = make_user(session, role="staff")
+    with pytest.raises(PermissionDenied):
+        timeline_data(session, user=staff, start=at(0), end=at(1))
