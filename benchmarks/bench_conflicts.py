@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sqlite3
 import sys
 import tracemalloc

@@ -9,9 +9,10 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, meetings
 from core.errors import (NotFound, OverbookingWarning, PermissionDenied, RoomDeskError, StaleAppointment,
                          ValidationFailed)
+from core.invitations import compose_note, split_note
 from core.models import Appointment, Booking, Participant, Role, Room, User, utcnow
 from core.permissions import bookable_room_ids, require_role
 from core.settings import forbid_overbooking
@@ -47,9 +48,11 @@ class AppointmentView:
     note: str
     room_id: int | None
     room: str | None
+    invitation: str | None
     participant_ids: tuple[int, ...]
     external_emails: tuple[str, ...]
     version: int
+    meeting: meetings.MeetingState = meetings.MeetingState("none")
     overbooked_with: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -154,7 +157,9 @@ def save_appointment(session: Session, *, user: User, data: AppointmentInput, ap
     before = audit.snapshot(existing) if existing else None
     appt = existing or Appointment(subject="", starts_at=data.starts_at, ends_at=data.ends_at,  # type: ignore[arg-type]
                                    organizer_id=user.id, organizer_name=user.display_name)
-    appt.subject, appt.note, appt.time_zone = data.subject, data.note, data.time_zone
+    # The user edits only their own text; our invitation block is re-attached exactly as last written.
+    appt.subject, appt.time_zone = data.subject, data.time_zone
+    appt.note = compose_note(data.note, meetings.block_of(session, appointment_id) if appointment_id else None)
     appt.starts_at, appt.ends_at = data.starts_at, data.ends_at  # type: ignore[assignment]
     appt.external_emails = "\n".join(dict.fromkeys(data.external_emails))
     appt.updated_at = utcnow()
@@ -162,6 +167,8 @@ def save_appointment(session: Session, *, user: User, data: AppointmentInput, ap
     session.flush()
     _store_booking(session, appt, room)
     _store_participants(session, appt.id, data.participant_ids)  # type: ignore[arg-type]
+    if meetings.wants_meeting(session, appt.id, room.id if room else None):  # type: ignore[arg-type]
+        meetings.plan_sync(session, appt.id)  # type: ignore[arg-type]  (the intent commits with the save)
     after = audit.snapshot(appt) | {"room_id": room.id if room else None,
                                     "overbooked_with": [c["id"] for c in clashes]}
     audit.record(session, actor=user, action="appointment.update" if existing else "appointment.create",
@@ -208,6 +215,7 @@ def delete_appointment(session: Session, *, user: User, appointment_id: int, exp
     """Delete an appointment and its booking, unless someone changed it since it was loaded."""
     require_role(user, Role.staff, Role.admin)
     appt = _load_for_change(session, appointment_id, expected_version)
+    meetings.plan_delete(session, appointment_id)
     audit.record(session, actor=user, action="appointment.delete", entity="appointment", entity_id=appt.id,
                  before=audit.snapshot(appt))
     session.delete(appt)
@@ -225,11 +233,13 @@ def get_appointment(session: Session, *, user: User, appointment_id: int) -> App
     participants = tuple(session.exec(select(Participant.user_id).where(Participant.appointment_id == appt.id)))
     clashes = overlapping_appointments(session, room_id=room.id, start=appt.starts_at, end=appt.ends_at,  # type: ignore[arg-type]
                                        exclude_appointment_id=appt.id) if room else []
+    user_text, block = split_note(appt.note, meetings.block_of(session, appt.id))  # type: ignore[arg-type]
     return AppointmentView(
         id=appt.id, subject=appt.subject, starts_at=appt.starts_at, ends_at=appt.ends_at,  # type: ignore[arg-type]
         time_zone=appt.time_zone, organizer=organizer.display_name if organizer else appt.organizer_name,
-        organizer_id=appt.organizer_id, note=appt.note, room_id=room.id if room else None,
-        room=room.name if room else None, participant_ids=participants,
+        organizer_id=appt.organizer_id, note=user_text, room_id=room.id if room else None,
+        room=room.name if room else None, invitation=block, participant_ids=participants,
+        meeting=meetings.meeting_state(session, appt.id),  # type: ignore[arg-type]
         external_emails=tuple(a for a in appt.external_emails.splitlines() if a), version=appt.version,
         overbooked_with=clashes,
     )

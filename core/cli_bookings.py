@@ -58,7 +58,8 @@ def import_bookings_command(
             raise typer.Exit(1) from None
         except RoomDeskError as err:
             _fail(err.message("en"))
-    created = f", created {result.rooms_created} room(s): {', '.join(result.room_names)}" if result.rooms_created else ""
+    names = ", ".join(result.room_names[:5]) + (", …" if result.rooms_created > 5 else "")
+    created = f", created {result.rooms_created} room(s): {names}" if result.rooms_created else ""
     typer.echo(f"Imported {result.rows} booking(s) from {file.name}{created}.")
 
 
@@ -94,7 +95,7 @@ def _table(slots: pd.DataFrame) -> str:
 
 
 def conflicts_command(
-    from_: str = typer.Option(..., "--from", help="Window start, ISO-8601 (e.g. 2026-12-07 or 2026-12-07T00:00+01:00)."),
+    from_: str = typer.Option(..., "--from", help="Window start, ISO-8601 (2026-12-07 or 2026-12-07T00:00+01:00)."),
     to: str = typer.Option(..., "--to", help="Window end (exclusive), ISO-8601."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table."),
 ) -> None:

@@ -124,7 +124,8 @@ def find_overbookings(bookings: pd.DataFrame) -> pd.DataFrame:
                              "ids": pd.Series(dtype=object)})
     sw = sweep_overbookings(bookings)
     ids = bookings["id"].to_numpy()[sw.pair_row]
-    return sw.slots.assign(ids=pd.Series(grouped_lists(sw.pair_slot, ids, len(sw.slots)), dtype=object))
+    slots = sw.slots.assign(ids=pd.Series(grouped_lists(sw.pair_slot, ids, len(sw.slots)), dtype=object))
+    return slots[SLOT_COLUMNS]
 
 
 def concurrency_steps(bookings: pd.DataFrame) -> pd.DataFrame:
@@ -138,15 +139,23 @@ def concurrency_steps(bookings: pd.DataFrame) -> pd.DataFrame:
 
 # --- the service: complete slots for a window, straight from the database ------------------------------
 
-def _columns(session: Session, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
-    result = session.execute(query)
-    names, rows = list(result.keys()), result.all()
-    return dict(zip(names, zip(*rows))) if rows else {name: () for name in names}
+def _columns(session: Session, query: sa.Select[Any]) -> dict[str, np.ndarray]:
+    result = session.connection().execute(query)
+    # Plain DBAPI tuples instead of Row objects: two thirds of the load time for a million rows. Safe because
+    # every selected column is an integer or text (times are coerced), so there is nothing to process.
+    rows = result.cursor.fetchall()
+    names = list(result.keys())
+    result.close()
+    table = np.array(rows, dtype=object).reshape(len(rows), len(names))
+    return {name: table[:, i] for i, name in enumerate(names)}
 
 
-def _moments(values: tuple[Any, ...]) -> pd.Series:
-    # Raw column values skip per-row datetime processing; the format differs by dialect, pandas reads both.
-    return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True).astype(TIME)
+def _moments(values: np.ndarray) -> pd.Series:
+    try:  # the text SQLAlchemy writes on SQLite; an exact format parses ten times faster than ISO8601
+        stamps = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S.%f", utc=True)
+    except (ValueError, TypeError):  # other databases hand back datetimes, other writers other text
+        stamps = pd.to_datetime(values, format="ISO8601", utc=True)
+    return pd.Series(stamps).astype(TIME)
 
 
 def load_bookings(session: Session, *, start: datetime, end: datetime,
@@ -162,9 +171,8 @@ def load_bookings(session: Session, *, start: datetime, end: datetime,
     if room_ids is not None:
         query = query.where(Booking.room_id.in_(room_ids))
     cols = _columns(session, query)
-    return pd.DataFrame({"id": np.array(cols["id"], np.int64),
-                         "appointment_id": np.array(cols["appointment_id"], np.int64),
-                         "room_id": np.array(cols["room_id"], np.int64),
+    return pd.DataFrame({"id": cols["id"].astype(np.int64), "appointment_id": cols["appointment_id"].astype(np.int64),
+                         "room_id": cols["room_id"].astype(np.int64),
                          "start": _moments(cols["start"]), "end": _moments(cols["end"])})
 
 

@@ -89,8 +89,7 @@ def _may_book(role: str, groups: tuple[str, ...], room: str) -> bool:
 
 def _seed_appointments(session: Session, today: date, rooms: dict[str, Room], organizers: dict[str, list[User]],
                        rng: random.Random) -> None:
-    monday = today - timedelta(days=today.weekday())
-    days = [monday + timedelta(days=d) for d in range(-14, 14) if (monday + timedelta(days=d)).weekday() < 5]
+    days = [today + timedelta(days=d) for d in range(-14, 15) if (today + timedelta(days=d)).weekday() < 5]
     n = 0
     for day in days:
         for name, room in rooms.items():

@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from zoneinfo import available_timezones
 
 import numpy as np
@@ -108,6 +108,11 @@ def _rooms(session: Session) -> pd.DataFrame:
     return rooms.assign(key=rooms["name"].str.lower())
 
 
+def _lookup(values: pd.Series, table: pd.Series) -> pd.Series:
+    # object dtype: a lookup in an empty table must not turn into floats that refuse text as a filler.
+    return values.map(table).astype(object)
+
+
 def _check_accounts(data: pd.DataFrame, rooms: pd.DataFrame, problems: _Problems) -> pd.Series:
     """Each room has one GoTo account and each account one room, across the file and the database."""
     acct = data["goto_account"].str.lower()
@@ -117,9 +122,9 @@ def _check_accounts(data: pd.DataFrame, rooms: pd.DataFrame, problems: _Problems
     stored = rooms.dropna(subset=["goto_account"])
     named = data.assign(acct=acct, line=problems.lines)[valid]
     first = named.drop_duplicates("key")
-    ref = data["key"].map(stored.set_index("key")["goto_account"])
+    ref = _lookup(data["key"], stored.set_index("key")["goto_account"])
     from_file = ref.isna()
-    ref = ref.fillna(data["key"].map(first.set_index("key")["acct"]))
+    ref = ref.fillna(_lookup(data["key"], first.set_index("key")["acct"]))
     ref_line = data["key"].map(first.set_index("key")["line"])
     differs = valid & ref.notna() & (acct != ref)
     problems.add(differs & ~from_file, lambda r: _text("import.account_conflict_stored", room=data["room"].iat[r],
@@ -127,8 +132,8 @@ def _check_accounts(data: pd.DataFrame, rooms: pd.DataFrame, problems: _Problems
     problems.add(differs & from_file, lambda r: _text("import.account_conflict_line", room=data["room"].iat[r],
                                                       account=acct.iat[r], other=ref.iat[r], line=ref_line.iat[r]))
     by_acct, first_use = stored.set_index("goto_account"), named.drop_duplicates("acct").set_index("acct")
-    owner_key = acct.map(by_acct["key"]).fillna(acct.map(first_use["key"]))
-    owner = acct.map(by_acct["name"]).fillna(acct.map(first_use["room"]))
+    owner_key = _lookup(acct, by_acct["key"]).fillna(_lookup(acct, first_use["key"]))
+    owner = _lookup(acct, by_acct["name"]).fillna(_lookup(acct, first_use["room"]))
     problems.add(valid & ~differs & owner_key.notna() & (owner_key != data["key"]),
                  lambda r: _text("error.goto_account_taken", account=acct.iat[r], room=owner.iat[r]))
     return ref

@@ -191,3 +191,43 @@ class OAuthState(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An invitation e-mail: kept here when no SMTP server is configured, or when sending failed."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", ondelete="SET NULL")
+    method: str = Field(max_length=10)  # REQUEST | CANCEL
+    sender: str = Field(max_length=254)
+    recipients: str = Field(sa_type=sa.Text)  # one address per line
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_type=sa.Text)
+    ics: str = Field(sa_type=sa.Text)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str = Field(default="", max_length=500)
+
+
+class MeetingJob(SQLModel, table=True):
+    """Work for GoTo, recorded before GoTo is called: bring an appointment's meeting in line, or delete one.
+
+    Claimed with a lease (row locks on PostgreSQL, an immediate transaction on SQLite), so double clicks,
+    reruns, replicas and workers never run the same job twice at once.
+    """
+
+    __tablename__ = "meeting_job"
+    __table_args__ = (sa.Index("ix_meeting_job_due", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # sync | delete
+    # One sync job per appointment at most; delete jobs outlive their appointment, so they carry the meeting.
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", ondelete="CASCADE",
+                                       sa_column_kwargs={"unique": True})
+    account: str | None = Field(default=None, max_length=254)
+    meeting_id: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import typer
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from core.cli_bookings import conflicts_command, import_app
@@ -99,3 +100,24 @@ def test_conflicts_on_an_empty_database_says_so_and_seeds_nothing(data_dir: Path
     assert result.exit_code == 0 and json.loads(result.stdout) == []
     with get_engine().connect() as conn:
         assert conn.execute(sa.text('SELECT count(*) FROM "user"')).scalar_one() == 0
+
+
+@pytest.mark.postgres
+def test_import_and_conflicts_work_the_same_on_postgresql(pg_engine: Engine, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOMDESK_DATABASE_URL", pg_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        runner = CliRunner()
+        done = runner.invoke(cli(), ["import", "bookings", str(write(tmp_path, FILE)), "--create-rooms"])
+        assert done.exit_code == 0, done.output
+        shown = runner.invoke(cli(), ["conflicts", "--from", "2026-12-07", "--to", "2026-12-10", "--json"])
+        assert [(s["room"], s["start"], s["concurrency"], s["subjects"]) for s in json.loads(shown.stdout)] == [
+            ("Board", "2026-12-08T08:30:00+00:00", 2, ["All hands", "Budget"]),
+            ("Sales 1", "2026-12-07T09:00:00+00:00", 3, ["Call", "Kick-off", "Review"]),
+        ]
+    finally:
+        get_engine().dispose()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
