@@ -8,7 +8,7 @@ from core.external_access import CALLBACK_PATH
 from ui.goto import goto
 from ui.session import activation_banner, current_user, engine, sign_in_form, sign_out, t
 
-st.set_page_config(page_title="Room Desk", page_icon="🗓️", layout="wide")
+st.set_page_config(page_title="Room Desk", page_icon=":material/event_available:", layout="wide")
 engine()  # migrate and, on a first start, seed the demo before anyone signs in
 
 CALLBACK = st.Page("pages/callback.py", title=t("callback.title"), url_path=CALLBACK_PATH)
@@ -21,11 +21,11 @@ if user is None:
     st.stop()
 
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
-    "timeline": ("pages/timeline.py", "nav.timeline", "📊", {"admin"}),
-    "appointments": ("pages/appointments.py", "nav.appointments", "🗓️", {"admin", "staff"}),
-    "rooms": ("pages/rooms.py", "nav.rooms", "🚪", {"admin"}),
-    "settings": ("pages/settings.py", "nav.settings", "⚙️", {"admin"}),
-    "profile": ("pages/profile.py", "nav.profile", "👤", {"admin", "staff", "support"}),
+    "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
+    "appointments": ("pages/appointments.py", "nav.appointments", ":material/event:", {"admin", "staff"}),
+    "rooms": ("pages/rooms.py", "nav.rooms", ":material/meeting_room:", {"admin"}),
+    "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),
+    "profile": ("pages/profile.py", "nav.profile", ":material/person:", {"admin", "staff", "support"}),
 }
 pages = [st.Page(path, title=t(title), icon=icon, url_path=name)
          for name, (path, title, icon, roles) in PAGES.items() if user.role in roles]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import audit, crypto
+from core import audit, crypto, meetings
 from core.errors import NotFound, PermissionDenied, RoomDeskError
 from core.external_access import current_token, get_external_access
 from core.goto import GotoApi, GotoError, GotoOAuthError, TokenSet
@@ -122,8 +122,10 @@ def finish_linking(session: Session, *, pending: PendingLink, code: str | None, 
     _store_tokens(link, tokens)
     link.status, link.linked_at, link.linked_by_id, link.last_error = "linked", utcnow(), starter.id, ""
     session.add(link)
+    planned = meetings.plan_for_room(session, room.id)  # type: ignore[arg-type]  (upcoming bookings get meetings)
     audit.record(session, actor=starter, effective_user=access_user, action="room.linked", entity="room",
-                 entity_id=room.id, after={"email": link.email, "expires_at": link.expires_at.isoformat()})
+                 entity_id=room.id, after={"email": link.email, "expires_at": link.expires_at.isoformat(),
+                                           "meetings_planned": planned})
     return room
 
 

@@ -211,14 +211,18 @@ def _store_participants(session: Session, appointment_id: int, user_ids: tuple[i
         session.add(Participant(appointment_id=appointment_id, user_id=uid))
 
 
-def delete_appointment(session: Session, *, user: User, appointment_id: int, expected_version: int) -> None:
-    """Delete an appointment and its booking, unless someone changed it since it was loaded."""
+def delete_appointment(session: Session, *, user: User, appointment_id: int, expected_version: int) -> int | None:
+    """Delete an appointment and its booking, unless someone changed it since it was loaded.
+
+    Returns the job that deletes its GoTo meeting (run it after the commit), if it had one.
+    """
     require_role(user, Role.staff, Role.admin)
     appt = _load_for_change(session, appointment_id, expected_version)
-    meetings.plan_delete(session, appointment_id)
+    job_id = meetings.plan_delete(session, appointment_id)
     audit.record(session, actor=user, action="appointment.delete", entity="appointment", entity_id=appt.id,
                  before=audit.snapshot(appt))
     session.delete(appt)
+    return job_id
 
 
 def get_appointment(session: Session, *, user: User, appointment_id: int) -> AppointmentView:

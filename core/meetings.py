@@ -73,11 +73,15 @@ def plan_sync(session: Session, appointment_id: int) -> None:
         session.add(job)
 
 
-def plan_delete(session: Session, appointment_id: int) -> None:
+def plan_delete(session: Session, appointment_id: int) -> int | None:
     """Before an appointment is deleted: keep a job that deletes its meeting at GoTo (it outlives the row)."""
     data = session.get(GotoMeetingData, appointment_id)
-    if data is not None and data.meeting_id:
-        session.add(MeetingJob(kind="delete", account=data.account, meeting_id=data.meeting_id))
+    if data is None or not data.meeting_id:
+        return None
+    job = MeetingJob(kind="delete", account=data.account, meeting_id=data.meeting_id)
+    session.add(job)
+    session.flush()
+    return job.id
 
 
 def _claim(session: Session, query: sa.Select[Any], now: datetime) -> MeetingJob | None:
@@ -103,6 +107,13 @@ def claim_due(engine: Engine) -> int | None:
         job = _claim(session, select(MeetingJob).where(MeetingJob.next_attempt_at <= now)
                      .order_by(MeetingJob.next_attempt_at, MeetingJob.id), now)
         return job.id if job else None
+
+
+def run_now(engine: Engine, api: GotoApi, job_id: int) -> bool:
+    """Run one job right away if nobody else holds it (e.g. the delete job of an appointment just deleted)."""
+    with session_scope(engine, immediate=True) as session:
+        job = _claim(session, select(MeetingJob).where(MeetingJob.id == job_id), utcnow())
+    return run_job(engine, api, job_id) if job else False
 
 
 def sync_now(engine: Engine, api: GotoApi, appointment_id: int) -> MeetingState:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 
+from core import meetings
 from core.connect import GotoConnection
 
 TOKEN_HORIZON = timedelta(minutes=10)
@@ -16,9 +17,23 @@ def run_pass(engine: Engine, connection: GotoConnection) -> str:
     """One pass over every job; returns a one-line report."""
     outcomes = connection.tokens.refresh_expiring(TOKEN_HORIZON)
     failed = [f"{o.room}: {o.detail}" for o in outcomes if not o.ok]
+    done, postponed = meetings.run_due(engine, connection.client)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    line = f"{stamp} tokens refreshed: {sum(o.ok for o in outcomes)}, failed: {len(failed)}"
+    line = (f"{stamp} tokens refreshed: {sum(o.ok for o in outcomes)}, failed: {len(failed)}; "
+            f"meeting jobs done: {done}, postponed: {postponed}")
     return line + ("".join(f"\n  {f}" for f in failed))
+
+
+def start_in_background(engine: Engine, connection: GotoConnection, interval: float = 30.0) -> threading.Event:
+    """The dashboard's own worker thread (jobs are claimed, so a separate `roomdesk worker` may run too)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        for _ in run(engine, connection, once=False, interval=interval, stop=stop):
+            pass
+
+    threading.Thread(target=loop, name="roomdesk-worker", daemon=True).start()
+    return stop
 
 
 def run(engine: Engine, connection: GotoConnection, *, once: bool, interval: float,
@@ -26,6 +41,10 @@ def run(engine: Engine, connection: GotoConnection, *, once: bool, interval: flo
     """Pass after pass until stopped (or a single pass with once=True)."""
     stop = stop or threading.Event()
     while True:
-        yield run_pass(engine, connection)
+        try:
+            report = run_pass(engine, connection)
+        except Exception as err:  # noqa: BLE001  (one bad pass must not end the loop; the next one retries)
+            report = f"pass failed: {type(err).__name__}: {err}"
+        yield report
         if once or stop.wait(interval):
             return

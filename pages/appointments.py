@@ -6,10 +6,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import appointments, auth, rooms
+from core import appointments, auth, mail, meetings, rooms
 from core.db import session_scope
 from core.errors import OverbookingWarning, RoomDeskError, StaleAppointment
 from core.i18n import format_datetime, format_time
+from ui.goto import goto
+from ui.meeting_panel import meeting_panel
 from ui.session import engine, error, flash, guard, lang, t
 
 user = guard("admin", "staff")
@@ -32,13 +34,13 @@ table = st.dataframe(
                               f"{format_time(r['end'], lang(), user.time_zone)}",
       t("appointments.subject"): r["subject"], t("appointments.room"): r["room"] or "—",
       t("appointments.organizer"): r["organizer"],
-      t("appointments.state"): "⚠️ " + t("appointments.overbooked") if r["overbooked"] else ""} for r in rows],
+      t("appointments.state"): t("appointments.overbooked") if r["overbooked"] else ""} for r in rows],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="appointment_table",
 )
 if not rows:
     st.info(t("appointments.none"))
 selected = table.selection.rows if table else []
-if st.button(t("appointments.new"), key="new_appointment", icon="➕"):
+if st.button(t("appointments.new"), key="new_appointment", icon=":material/add:"):
     st.session_state["editing"] = "new"
     st.session_state.pop("pending", None)
 elif selected:
@@ -75,7 +77,7 @@ st.divider()
 st.subheader(t("appointments.edit", subject=view.subject) if view else t("appointments.new"))
 if view and view.overbooked_with:
     st.warning(t("appointments.is_overbooked", names=", ".join(f"“{c['subject']}”" for c in view.overbooked_with)),
-               icon="⚠️")
+               icon=":material/error:")
 start0 = view.starts_at.astimezone(tz) if view else datetime.combine(date.today(), time(10), tz)
 end0 = view.ends_at.astimezone(tz) if view else start0 + timedelta(hours=1)
 room_names = {r.id: r.name for r in bookable} | ({view.room_id: view.room} if view and view.room_id else {})
@@ -94,8 +96,12 @@ with st.form(f"appointment_{suffix}"):
                                   default=list(view.participant_ids) if view else [], key=f"participants_{suffix}")
     externals = st.text_area(t("appointments.external"), value="\n".join(view.external_emails) if view else "",
                              key=f"external_{suffix}", help=t("appointments.external_help"), height=80)
-    note = st.text_area(t("appointments.note"), value=view.note if view else "", key=f"note_{suffix}", height=160)
-    save = st.form_submit_button(t("action.save"), type="primary")
+    note = st.text_area(t("appointments.note"), value=view.note if view else "", key=f"note_{suffix}", height=160,
+                        help=t("appointments.note_help"))
+    invite = st.checkbox(t("appointments.send_invitation"), key=f"invite_{suffix}")
+    left, right = st.columns([1, 5])
+    save = left.form_submit_button(t("action.save"), type="primary")
+    save_close = right.form_submit_button(t("appointments.save_close"))
 
 data = appointments.AppointmentInput(
     subject=subject, note=note, time_zone=user.time_zone, room_ids=tuple(room_ids), participant_ids=tuple(participants),
@@ -105,17 +111,24 @@ data = appointments.AppointmentInput(
 )
 
 
-def submit(confirm: bool) -> None:
+def submit(confirm: bool, close: bool) -> None:
     try:
         with session_scope(engine(), immediate=True) as session:
             saved = appointments.save_appointment(session, user=user, data=data, appointment_id=view.id if view else None,
                                                   expected_version=opened_version, confirm_overbooking=confirm)
+        # The save is committed; GoTo runs now. A GoTo failure leaves the meeting pending, never the save lost.
+        meeting = meetings.sync_now(engine(), goto().client, saved.id)
+        message = t("appointments.saved", subject=saved.subject)
+        if meeting.state == "pending":
+            message += " " + t("meeting.saved_pending")
+        if close and invite:
+            message += " " + send_invitation(saved.id, meeting.join_url)
         if view is None:
             reload_editor()  # the "new" form starts empty next time
         st.session_state[f"opened_version_{saved.id}"] = saved.version
-        st.session_state["editing"] = saved.id
-        st.session_state.pop("pending", None)
-        flash(t("appointments.saved", subject=saved.subject))
+        st.session_state["editing"] = None if close else saved.id
+        st.session_state["pending"] = None
+        flash(message)
         st.rerun()
     except OverbookingWarning as warning:
         st.session_state["pending"] = warning
@@ -128,31 +141,45 @@ def submit(confirm: bool) -> None:
         error(err)
 
 
-if save:
-    submit(confirm=False)
+def send_invitation(appointment_id: int, join_url: str | None) -> str:
+    try:
+        with session_scope(engine()) as session:
+            sent = mail.send_invitation(session, user=user, appointment_id=appointment_id, join_url=join_url)
+        return t("appointments.invitation_sent" if sent.delivered else "appointments.invitation_outbox",
+                 count=len(sent.recipients))
+    except RoomDeskError as err:
+        return err.message(lang())
+
+
+if save or save_close:
+    st.session_state["close_after_save"] = bool(save_close)
+    submit(confirm=False, close=bool(save_close))
 pending: OverbookingWarning | None = st.session_state.get("pending")
 if pending:
     with st.container(border=True):
-        st.error(f"**{t('appointments.overbooking_title')}**  \n{pending.message(lang())}", icon="🚨")
+        st.error(f"**{t('appointments.overbooking_title')}**  \n{pending.message(lang())}", icon=":material/warning:")
         for c in pending.conflicts:
             st.write(f"- **{c['subject']}** ({c['organizer']}), {format_datetime(c['start'], lang(), user.time_zone)}"
                      f" – {format_time(c['end'], lang(), user.time_zone)}")
         st.caption(t("appointments.overbooking_explain"))
         yes, no = st.columns(2)
         if yes.button(t("appointments.book_anyway"), type="primary", key="confirm_overbooking"):
-            submit(confirm=True)
+            submit(confirm=True, close=st.session_state.get("close_after_save", False))
         if no.button(t("action.cancel"), key="cancel_overbooking"):
             st.session_state.pop("pending", None)
             st.rerun()
 
 if view:
-    with st.popover(t("action.delete"), icon="🗑️"):
+    meeting_panel(user, view)
+    with st.popover(t("action.delete"), icon=":material/delete:"):
         st.write(t("appointments.delete_confirm", subject=view.subject))
         if st.button(t("appointments.delete_really"), type="primary", key="delete_appointment"):
             try:
                 with session_scope(engine()) as session:
-                    appointments.delete_appointment(session, user=user, appointment_id=view.id,
-                                                    expected_version=opened_version)
+                    job = appointments.delete_appointment(session, user=user, appointment_id=view.id,
+                                                          expected_version=opened_version)
+                if job is not None:  # the meeting goes at GoTo now; if GoTo is down the worker retries
+                    meetings.run_now(engine(), goto().client, job)
                 st.session_state.pop("editing", None)
                 flash(t("appointments.deleted", subject=view.subject))
                 st.rerun()

@@ -21,8 +21,8 @@ try:
     with session_scope(engine()) as session:
         room = accounts.finish_linking(session, pending=pending, code=params.get("code"), error=params.get("error"),
                                        oauth=goto().client)
-    st.success(t("callback.linked", room=room.name), icon="✅")
+    st.success(t("callback.linked", room=room.name), icon=":material/check_circle:")
 except RoomDeskError as err:
     error(err)
 st.query_params.clear()  # the code and state are single use; keep them out of the address bar and history
-st.page_link("dashboard.py", label=t("callback.back"), icon="↩️")
+st.markdown(f"[{t('callback.back')}](./)")  # a fresh start of the app; sign in there if needed

@@ -71,14 +71,15 @@ with session_scope(engine()) as session:
 for perm in grants:
     left, right = st.columns([5, 1])
     rights = " · ".join(t(k) for k, on in (("rooms.may_book", perm.may_book), ("rooms.may_manage", perm.may_manage)) if on)
-    left.write(f"{'👤' if perm.subject_kind == 'user' else '👥'} **{perm.subject_name}** — {rights or '—'}")
+    left.write(f"{':material/person:' if perm.subject_kind == 'user' else ':material/group:'} **{perm.subject_name}** — {rights or '—'}")
     if right.button(t("rooms.revoke"), key=f"revoke_{perm.id}"):
         with session_scope(engine()) as session:
             rooms.revoke(session, user=user, permission_id=perm.id)
         st.rerun()
 if not grants:
     st.info(t("rooms.no_permissions"))
-subjects = {f"group:{g.id}": f"👥 {g.name}" for g in groups} | {f"user:{u.id}": f"👤 {u.display_name}" for u in users}
+subjects = {f"group:{g.id}": t("rooms.group_label", name=g.name) for g in groups} | {
+    f"user:{u.id}": t("rooms.user_label", name=u.display_name) for u in users}
 with st.form(f"grant_{room.id}", clear_on_submit=True):
     subject = st.selectbox(t("rooms.subject"), list(subjects), format_func=subjects.get, key=f"grant_subject_{room.id}")
     book = st.checkbox(t("rooms.may_book"), value=True, key=f"grant_book_{room.id}")
@@ -115,7 +116,7 @@ if room.goto_account and buttons[0].button(t("rooms.link"), key=f"link_{room.id}
     except RoomDeskError as err:
         error(err)
 if url := st.session_state.get(f"authorize_{room.id}"):
-    st.link_button(t("rooms.continue_to_goto"), url, icon="🔐")
+    st.link_button(t("rooms.continue_to_goto"), url, icon=":material/login:")
     st.caption(t("rooms.continue_hint", account=room.goto_account))
 if link.status != "not_linked" and buttons[1].button(t("rooms.test_connection"), key=f"test_{room.id}"):
     try:

@@ -31,9 +31,9 @@ st.caption(t("settings.external_intro"))
 if url:
     st.code(url, language=None)  # st.code has a copy button
     if access.activation_valid:
-        st.success(t("settings.activation_valid"), icon="✅")
+        st.success(t("settings.activation_valid"), icon=":material/check_circle:")
     else:
-        st.error(t("settings.activation_invalid"), icon="🚨")
+        st.error(t("settings.activation_invalid"), icon=":material/warning:")
 with st.form("external_address"):
     address = st.text_input(t("settings.system_address"), value=access.system_address, key="system_address",
                             placeholder="https://roomdesk.example.org", help=t("settings.system_address_help"))

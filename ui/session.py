@@ -58,7 +58,7 @@ def zone(user: User | None) -> str:
 def error(err: RoomDeskError) -> None:
     """Show a domain error; a failed validation shows one message per wrong field."""
     for problem in err.errors if isinstance(err, ValidationFailed) else [err]:
-        st.error(problem.message(lang()), icon="⚠️")
+        st.error(problem.message(lang()), icon=":material/error:")
 
 
 def sign_in_form() -> None:
@@ -101,7 +101,7 @@ def guard(*roles: str) -> User:
         st.error(t("error.page_forbidden"))
         st.stop()
     if message := st.session_state.pop("flash", None):
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")
     return user  # type: ignore[return-value]
 
 
@@ -116,6 +116,6 @@ def activation_banner() -> None:
     with session_scope(engine()) as session:
         access = get_external_access(session)
     if access.redirect_url is None:
-        st.warning(t("banner.external_not_configured"), icon="🔗")
+        st.warning(t("banner.external_not_configured"), icon=":material/link:")
     elif not access.activation_valid:
-        st.error(t("banner.activation_invalid"), icon="🚨")
+        st.error(t("banner.activation_invalid"), icon=":material/warning:")
