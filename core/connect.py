@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -22,7 +23,8 @@ class GotoConnection:
         return self.sandbox is not None
 
 
-def connect_goto(engine: Engine, settings: Settings, *, sandbox: RunningSandbox | None = None) -> GotoConnection:
+def connect_goto(engine: Engine, settings: Settings, *, sandbox: RunningSandbox | None = None,
+                 **client_options: Any) -> GotoConnection:
     """Real GoTo when client credentials are configured; otherwise the sandbox (started here if not given)."""
     if settings.uses_real_goto:
         config = GotoConfig.from_env()
@@ -31,6 +33,6 @@ def connect_goto(engine: Engine, settings: Settings, *, sandbox: RunningSandbox 
         config = GotoConfig(auth_url=sandbox.auth_url, api_url=sandbox.api_url, client_id=SANDBOX_CLIENT_ID,
                             client_secret=SANDBOX_CLIENT_SECRET)
     tokens = StoredTokens(engine)
-    client = GotoClient(config, tokens)
+    client = GotoClient(config, tokens, **client_options)
     tokens.oauth = client  # the client refreshes through the same OAuth configuration it authorises with
     return GotoConnection(client=client, tokens=tokens, sandbox=None if settings.uses_real_goto else sandbox)

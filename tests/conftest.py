@@ -131,3 +131,28 @@ def commit(engine: Engine, build):  # type: ignore[no-untyped-def]
     """Run `build(session)` in its own committed transaction and return its result."""
     with session_scope(engine) as s:
         return build(s)
+
+
+# --- the GoTo sandbox over real HTTP, and rooms linked through the real OAuth flow -------------------------
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The GoTo sandbox served in a thread on a free loopback port, once per test run."""
+    from core.goto.sandbox import start_in_thread
+    running = start_in_thread(tmp_path_factory.mktemp("goto-sandbox"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def goto(engine: Engine, sandbox, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Room Desk's GoTo connection (client + stored tokens) against the sandbox."""
+    from core.config import Settings
+    from core.connect import connect_goto
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url), database_is_default=False, goto_auth_url=None,
+                        goto_api_url=None, goto_client_id=None, goto_client_secret=None, secret_key=None, smtp_url=None)
+    waits: list[float] = []  # the client's backoff waits are recorded, not slept
+    connection = connect_goto(engine, settings, sandbox=sandbox, sleep=waits.append)
+    connection.waits = waits  # type: ignore[attr-defined]
+    yield connection
+    connection.client.close()

@@ -32,3 +32,31 @@ def test_admin_signs_in_and_sees_the_timeline_with_conflicts(browser, dashboard_
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(tmp_path / "timeline.png"), full_page=True)
     page.close()
+
+
+def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.goto(dashboard_url)
+    settle(page)
+    page.get_by_label("User name", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.get_by_role("link", name="Rooms").click()
+    settle(page)
+    page.get_by_role("button", name="Link GoTo account").click()
+    settle(page)
+    account = page.get_by_text("@sandbox.roomdesk.test").last.inner_text().split("Sign in there as ")[-1].split(". ")[0]
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Continue to the GoTo sign-in").click()
+    consent = opened.value
+    consent.wait_for_load_state()
+    consent.get_by_label("E-mail").fill(account)
+    consent.get_by_label("Password").fill("sandbox")
+    consent.get_by_role("button", name="Allow").click()
+    consent.wait_for_url(f"{dashboard_url}/goto_callback**", timeout=30_000)
+    settle(consent)
+    consent.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
+    assert "code=" not in consent.url and "state=" not in consent.url
+    context.close()
