@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.db import session_scope
-from core.goto import GotoAmbiguousCreate, GotoApi, GotoError, Meeting, MeetingSpec
+from core.goto import GotoApi, GotoError, GotoNotFound, Meeting, MeetingSpec
 from core.invitations import Invitation, render_invitation, replace_block
 from core.models import Appointment, Booking, GotoMeetingData, MeetingJob, Room, RoomLink, User, utcnow
 from core.settings import get_value
@@ -218,21 +218,20 @@ def _sync(engine: Engine, api: GotoApi, appointment_id: int, *, search_first: bo
         _store(engine, appointment_id, None, None, {})
         return
     if wanted.current_id:
-        if wanted.current_spec != _spec_key(wanted.spec):
-            api.update_meeting(wanted.account, wanted.current_id, wanted.spec)
-        meeting = api.get_meeting(wanted.account, wanted.current_id)
+        try:
+            if wanted.current_spec != _spec_key(wanted.spec):
+                api.update_meeting(wanted.account, wanted.current_id, wanted.spec)
+            meeting = api.get_meeting(wanted.account, wanted.current_id)
+        except GotoNotFound:
+            meeting = None  # deleted at GoTo meanwhile: create a new one below
         if meeting is not None:
             _store(engine, appointment_id, wanted.account, meeting, _spec_key(wanted.spec), wanted.lang)
             return
+    # After an unanswered create (GotoAmbiguousCreate keeps the job), look for that meeting before creating.
     meeting = _find(api, wanted.account, wanted.spec) if search_first else None
-    if meeting is None:
-        try:
-            meeting = api.create_meeting(wanted.account, wanted.spec)
-        except GotoAmbiguousCreate:
-            raise  # the job stays; its next attempt searches the account's meetings before creating
-    if meeting.join_url is None:
-        meeting = api.get_meeting(wanted.account, meeting.meeting_id) or meeting
-    _store(engine, appointment_id, wanted.account, meeting, _spec_key(wanted.spec), wanted.lang)
+    meeting = meeting or api.create_meeting(wanted.account, wanted.spec)
+    _store(engine, appointment_id, wanted.account, meeting, _spec_key(wanted.spec), wanted.lang,
+           join_url=meeting.join_url or api.join_url_for(meeting.meeting_id))
 
 
 def _find(api: GotoApi, account: str, spec: MeetingSpec) -> Meeting | None:
@@ -241,7 +240,7 @@ def _find(api: GotoApi, account: str, spec: MeetingSpec) -> Meeting | None:
 
 
 def _store(engine: Engine, appointment_id: int, account: str | None, meeting: Meeting | None,
-           spec: dict[str, str], lang: str = "en") -> None:
+           spec: dict[str, str], lang: str = "en", join_url: str | None = None) -> None:
     """Save the meeting's data and put the matching invitation block under the note (or remove it)."""
     with session_scope(engine, immediate=True) as session:
         appt = session.get(Appointment, appointment_id)
@@ -254,12 +253,16 @@ def _store(engine: Engine, appointment_id: int, account: str | None, meeting: Me
             if data is not None:
                 session.delete(data)
         else:
+            # GoTo returns the join link only when creating; later reads keep the one we stored.
+            join_url = join_url or (data.join_url if data and data.meeting_id == meeting.meeting_id else None)
             dial_in = "" if meeting.conference_call_info in PLAIN_CALL_TYPES else meeting.conference_call_info
-            block = render_invitation(Invitation(meeting.join_url or "", meeting.meeting_id, dial_in), lang)
+            dial_in = dial_in or (data.data.get("dial_in", "") if data else "")
+            block = render_invitation(Invitation(join_url or "", meeting.meeting_id, dial_in), lang)
             appt.note = replace_block(appt.note, old_block, block)
             data = data or GotoMeetingData(appointment_id=appointment_id, account=account)
-            data.account, data.meeting_id, data.join_url, data.state = account, meeting.meeting_id, meeting.join_url, "created"
-            data.data = {"block": block, "spec": spec, **{k: v for k, v in data.data.items() if k == "host"}}
+            data.account, data.meeting_id, data.join_url, data.state = account, meeting.meeting_id, join_url, "created"
+            data.data = {"block": block, "spec": spec, "dial_in": dial_in,
+                         **{k: v for k, v in data.data.items() if k == "host"}}
             data.updated_at = utcnow()
             session.add(data)
         session.add(appt)

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from core import audit
 from core.errors import NotFound, RoomDeskError
-from core.goto import GotoApi, GotoError, GotoMeetingActive
+from core.goto import GotoApi, GotoError, GotoMeetingActive, GotoNotFound
 from core.models import Appointment, Booking, GotoMeetingData, Participant, Role, Room, RoomLink, User
 from core.permissions import bookable_room_ids, require_role
 
@@ -53,6 +53,8 @@ def start_meeting(session: Session, *, user: User, appointment_id: int, api: Got
     except GotoMeetingActive as err:
         raise AccountBusy(room=room.name if room else data.account, running=err.active_meeting_id or "?",
                           free_rooms=free_rooms(session, user=user, appointment=appt)) from err
+    except GotoNotFound as err:
+        raise RoomDeskError("error.meeting_gone") from err
     except GotoError as err:
         raise RoomDeskError("error.start_failed", detail=str(err)) from err
     if first_host is None and user.id != appt.organizer_id:

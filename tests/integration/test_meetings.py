@@ -64,7 +64,7 @@ def test_changing_the_time_updates_the_meeting_and_a_resave_keeps_one_block(engi
     first = meetings.sync_now(engine, goto.client, appt.id)
     save(engine, setup, appointment_id=appt.id, version=1, starts_at=at(26), ends_at=at(27))
     second = meetings.sync_now(engine, goto.client, appt.id)
-    assert second.meeting_id == first.meeting_id
+    assert second.meeting_id == first.meeting_id and second.join_url == first.join_url
     assert at_goto(goto, setup.email)[first.meeting_id].starts_at == at(26)
     with session_scope(engine) as s:
         assert s.get(Appointment, appt.id).note.count("─── Room Desk ───") == 1

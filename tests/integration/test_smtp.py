@@ -84,7 +84,7 @@ def use_smtp(monkeypatch: pytest.MonkeyPatch, url: str | None) -> None:
     get_settings.cache_clear()
 
 
-def meeting(session: Session) -> tuple[User, Appointment]:
+def appointment_with_guests(session: Session) -> tuple[User, Appointment]:
     ann = make_user(session, username="ann")
     bob = make_user(session, username="bob")
     ann.email, bob.email, bob.display_name = "ann@example.org", "bob@example.org", "Bob Builder"
@@ -102,7 +102,7 @@ def calendar_part(mail: EmailMessage) -> EmailMessage:
 
 def test_an_invitation_arrives_with_a_text_body_and_an_ics_attachment(session: Session, smtp: Controller,
                                                                       inbox: Inbox) -> None:
-    ann, appt = meeting(session)
+    ann, appt = appointment_with_guests(session)
     result = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
     assert result.delivered and result.recipients == ["bob@example.org", "guest@partner.example"]
     [envelope] = inbox.envelopes
@@ -123,9 +123,10 @@ def test_an_invitation_arrives_with_a_text_body_and_an_ics_attachment(session: S
 
 
 def test_a_cancellation_arrives_as_method_cancel(session: Session, smtp: Controller, inbox: Inbox) -> None:
-    ann, appt = meeting(session)
+    ann, appt = appointment_with_guests(session)
+    send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
     cancel_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
-    part = calendar_part(inbox.mails()[0])
+    part = calendar_part(inbox.mails()[1])
     calendar = Calendar.from_ical(part.get_content())
     assert part.get_param("method") == "CANCEL" and str(calendar["METHOD"]) == "CANCEL"
     assert str(calendar.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
@@ -133,7 +134,7 @@ def test_a_cancellation_arrives_as_method_cancel(session: Session, smtp: Control
 
 def test_a_server_that_is_down_keeps_the_message_in_the_outbox_with_the_reason(session: Session, inbox: Inbox,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    ann, appt = meeting(session)
+    ann, appt = appointment_with_guests(session)
     controller = start(inbox)
     controller.stop()
     use_smtp(monkeypatch, f"smtp://127.0.0.1:{controller.port}")
@@ -146,7 +147,7 @@ def test_a_server_that_is_down_keeps_the_message_in_the_outbox_with_the_reason(s
 
 def test_waiting_messages_are_sent_once_smtp_is_there(session: Session, inbox: Inbox,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    ann, appt = meeting(session)
+    ann, appt = appointment_with_guests(session)
     boss = make_user(session, role="admin")
     use_smtp(monkeypatch, None)
     waiting = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
@@ -165,7 +166,7 @@ def test_waiting_messages_are_sent_once_smtp_is_there(session: Session, inbox: I
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
 def test_smtp_login_uses_the_credentials_from_the_url(session: Session, inbox: Inbox,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    ann, appt = meeting(session)
+    ann, appt = appointment_with_guests(session)
     controller = start(inbox, authenticator=inbox.authenticate, auth_required=True, auth_require_tls=False)
     try:
         use_smtp(monkeypatch, f"smtp://mailer:p%40ss%20word@127.0.0.1:{controller.port}")

@@ -1,0 +1,112 @@
+"""The GoTo port: what Room Desk needs from GoTo Meeting, as typed values and protocols."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+SUBJECT_LIMIT = 100
+_ESCAPES = {"<": "&lt;", ">": "&gt;"}
+
+
+def goto_subject(text: str) -> str:
+    """The subject as GoTo takes it: `<`/`>` escaped, at most 100 characters, never half an escape."""
+    out: list[str] = []
+    length = 0
+    for char in text:
+        piece = _ESCAPES.get(char, char)
+        if length + len(piece) > SUBJECT_LIMIT:
+            break
+        out.append(piece)
+        length += len(piece)
+    return "".join(out)
+
+
+def _utc(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def _whole(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)  # GoTo keeps whole seconds
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    """What to schedule: subject (unescaped, any length) and UTC-aware start and end."""
+
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    conference_call_info: str = "Hybrid"
+    password_required: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts_at", _utc(self.starts_at, "starts_at"))
+        object.__setattr__(self, "ends_at", _utc(self.ends_at, "ends_at"))
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+
+    def matches(self, meeting: Meeting) -> bool:
+        """Whether `meeting` is what this spec would create (to find a create whose answer was lost)."""
+        return (html.unescape(meeting.subject) == html.unescape(goto_subject(self.subject))
+                and meeting.starts_at == _whole(self.starts_at) and meeting.ends_at == _whole(self.ends_at))
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A GoTo meeting as GoTo reports it; fields GoTo's answer lacks are None."""
+
+    meeting_id: str
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    conference_call_info: str
+    join_url: str | None = None
+    status: str | None = None  # ACTIVE | INACTIVE where GoTo says
+    max_participants: int | None = None
+    password_required: bool | None = None
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What GoTo's token endpoint answers, with the lifetime turned into a UTC moment."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    account_key: str
+    organizer_key: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+class TokenSource(Protocol):
+    """Gives the client a bearer token per account; Room Desk's implementation stores and locks them."""
+
+    def access_token(self, account: str) -> str: ...
+
+    def refreshed_access_token(self, account: str, rejected: str) -> str: ...
+
+
+class GotoApi(Protocol):
+    """The meetings operations services use; `account` is the room's GoTo account (its e-mail)."""
+
+    def create_meeting(self, account: str, spec: MeetingSpec) -> Meeting: ...
+
+    def update_meeting(self, account: str, meeting_id: str, spec: MeetingSpec) -> None: ...
+
+    def delete_meeting(self, account: str, meeting_id: str) -> None: ...
+
+    def get_meeting(self, account: str, meeting_id: str) -> Meeting | None: ...
+
+    def host_url(self, account: str, meeting_id: str) -> str: ...
+
+    def upcoming_meetings(self, account: str) -> list[Meeting]: ...
+
+    def join_url_for(self, meeting_id: str) -> str: ...
+
+    def historical_meetings(self, account: str, start: datetime, end: datetime) -> list[Meeting]: ...

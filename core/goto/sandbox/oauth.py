@@ -1,0 +1,120 @@
+"""GoTo's OAuth endpoints: the sign-in/consent page (/oauth/authorize) and the token endpoint (/oauth/token)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from urllib.parse import unquote_plus, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from core.goto.sandbox import grants, pages
+from core.goto.sandbox.context import SandboxState, form_of, state_of
+from core.goto.sandbox.grants import GrantRefused
+from core.goto.sandbox.store import Store
+
+_FORWARDED = ("client_id", "redirect_uri", "response_type", "state", "code_challenge", "code_challenge_method", "scope")
+
+
+def _authorize_problem(store: Store, params: dict[str, str]) -> str | None:
+    client_id = params.get("client_id", "")
+    if not client_id or store.client_secret(client_id) is None:
+        return "Unknown client_id: this application is not registered."
+    if params.get("redirect_uri", "") not in store.redirect_uris(client_id):
+        # Exact string comparison, as GoTo: no prefix, case or trailing-slash leniency (open-redirect protection).
+        return "The redirect_uri is not registered for this application."
+    if params.get("response_type") != "code":
+        return "Unsupported response_type: only 'code' is allowed."
+    if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
+        return "Unsupported code_challenge_method: only 'S256' is allowed."
+    return None
+
+
+def _back_to_client(redirect_uri: str, **params: str) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}", status_code=302)
+
+
+async def authorize(request: Request) -> Response:
+    """Show the sign-in page (GET) or take its answer (POST)."""
+    sandbox = state_of(request)
+    params = dict(request.query_params) if request.method == "GET" else await form_of(request)
+    problem = _authorize_problem(sandbox.store, params)
+    if problem:
+        return pages.oauth_error_page(problem)
+    forwarded = {k: params[k] for k in _FORWARDED if params.get(k)}
+    accounts = [a.email for a in sandbox.store.accounts()]
+    if request.method == "GET":
+        return pages.consent_page(forwarded, accounts)
+    if params.get("decision") != "allow":
+        return _back_to_client(params["redirect_uri"], error="access_denied", state=params.get("state", ""))
+    account = sandbox.store.check_password(params.get("email", ""), params.get("password", ""))
+    if account is None:
+        return pages.consent_page(forwarded, accounts, error="Wrong e-mail or password.", email=params.get("email", ""))
+    code = grants.new_code(sandbox.store, client_id=params["client_id"], email=account.email,
+                           redirect_uri=params["redirect_uri"], code_challenge=params.get("code_challenge"))
+    return _back_to_client(params["redirect_uri"], code=code, state=params.get("state", ""))
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="GoTo sandbox"'
+    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
+
+
+def _basic_client(request: Request, sandbox: SandboxState) -> str | None:
+    """The client id authenticated by HTTP Basic (RFC 6749 2.3.1: both parts form-urlencoded), else None."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    expected = sandbox.store.client_secret(client_id)
+    return client_id if sep and expected is not None and hmac.compare_digest(secret, expected) else None
+
+
+async def token(request: Request) -> Response:
+    """The token endpoint: authorization_code and refresh_token grants, client authenticated with HTTP Basic."""
+    sandbox = state_of(request)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return _oauth_error("invalid_request", "The body must be application/x-www-form-urlencoded.")
+    form = await form_of(request)
+    client_id = _basic_client(request, sandbox)
+    if client_id is None or form.get("client_id", client_id) != client_id:
+        return _oauth_error("invalid_client", "Client authentication failed (HTTP Basic required).", 401)
+    grant_type = form.get("grant_type", "")
+    try:
+        if grant_type == "authorization_code":
+            if not form.get("code"):
+                return _oauth_error("invalid_request", "The code parameter is missing.")
+            grant = grants.redeem_code(sandbox.store, code=form["code"], client_id=client_id,
+                                       redirect_uri=form.get("redirect_uri"), code_verifier=form.get("code_verifier"))
+        elif grant_type == "refresh_token":
+            if not form.get("refresh_token"):
+                return _oauth_error("invalid_request", "The refresh_token parameter is missing.")
+            omit = sandbox.faults.take(request.url.path, ("omit_refresh_token",)) is not None
+            grant = grants.refresh_grant(sandbox.store, refresh_token=form["refresh_token"], client_id=client_id,
+                                         omit_refresh_token=omit)
+        elif not grant_type:
+            return _oauth_error("invalid_request", "The grant_type parameter is missing.")
+        else:
+            return _oauth_error("unsupported_grant_type", f"The grant type {grant_type!r} is not supported.")
+    except GrantRefused as refused:
+        return _oauth_error(refused.error, refused.description)
+    body: dict[str, object] = {"access_token": grant.access_token, "token_type": "Bearer",
+                               "expires_in": grants.ACCESS_LIFETIME}
+    if grant.refresh_token:
+        body["refresh_token"] = grant.refresh_token
+    account = grant.account
+    body.update(account_key=account.account_key, organizer_key=account.organizer_key, email=account.email,
+                firstName=account.first_name, lastName=account.last_name)
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+routes = [Route("/oauth/authorize", authorize, methods=["GET", "POST"]), Route("/oauth/token", token, methods=["POST"])]
