@@ -31,9 +31,12 @@ if not messages:
     st.stop()
 
 
+METHODS = {"REQUEST": "outbox.method_request", "CANCEL": "outbox.method_cancel"}
+STATES = {"sent": "outbox.state_sent", "waiting": "outbox.state_waiting", "failed": "outbox.state_failed"}
+
+
 def state(message: OutboxMessage) -> str:
-    kind = mail.outbox_state(message)
-    return t("outbox.state_failed", error=message.error) if kind == "failed" else t(f"outbox.state_{kind}")
+    return t(STATES[mail.outbox_state(message)], error=message.error)
 
 
 def when(message: OutboxMessage) -> str:
@@ -41,7 +44,8 @@ def when(message: OutboxMessage) -> str:
 
 
 st.dataframe(
-    [{t("outbox.created"): when(m), t("outbox.method"): m.method, t("outbox.subject"): m.subject,
+    [{t("outbox.created"): when(m), t("outbox.method"): t(METHODS[m.method]),
+      t("outbox.subject"): m.subject,
       t("outbox.recipients"): ", ".join(m.recipients.splitlines()), t("outbox.state"): state(m)} for m in messages],
     hide_index=True, width="stretch",
 )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from core.goto import GotoClient, StaticTokens
-from core.goto.sandbox import RunningSandbox
+from core.goto.sandbox import RunningSandbox, start_in_thread
 from tests.goto.harness import ContractCheck, Linked, MovableClock, Recorder, SandboxAdmin, sandbox_config
 
 
