@@ -24,6 +24,7 @@ PAGES = {  # file, title key, icon, roles; the first page a role may see is its 
     "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
     "appointments": ("pages/appointments.py", "nav.appointments", ":material/event:", {"admin", "staff"}),
     "rooms": ("pages/rooms.py", "nav.rooms", ":material/meeting_room:", {"admin"}),
+    "outbox": ("pages/outbox.py", "nav.outbox", ":material/outbox:", {"admin"}),
     "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),
     "profile": ("pages/profile.py", "nav.profile", ":material/person:", {"admin", "staff", "support"}),
 }

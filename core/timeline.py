@@ -1,7 +1,7 @@
 """Data for the admin timeline: bookings as bars, overbooked slots, and an aggregate when bars get too many."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.conflicts import TIME, booking_details, concurrency_steps, window_conflicts
-from core.models import Role, Room, User
+from core.models import MeetingJob, Role, Room, RoomLink, User
 from core.permissions import require_role
 
 BAR_COLUMNS = ["booking_id", "appointment_id", "room_id", "room", "subject", "organizer", "start", "end",
@@ -27,6 +27,7 @@ class Timeline:
     conflict_count: int
     aggregated: pd.DataFrame | None
     rooms: pd.DataFrame  # room_id, room, goto_account, active; in name order
+    relink_rooms: list[str] = field(default_factory=list)  # rooms whose GoTo link needs relinking
 
 
 def _rooms(session: Session, bars: pd.DataFrame, room_ids: list[int] | None) -> pd.DataFrame:
@@ -99,5 +100,26 @@ def timeline_data(session: Session, *, user: User, start: datetime, end: datetim
     bars = inside.join(details, on="id").rename(columns={"id": "booking_id"})
     bars = bars.sort_values(["room", "start", "booking_id"], ignore_index=True)[BAR_COLUMNS]
     aggregated = aggregate(bars, bucket_edges(start, end, _zone(user))) if len(bars) > max_bars else None
+    relink = _rooms_needing_relinking(session)
+    if aggregated is None:
+        bars = bars.assign(state=_states(session, bars, relink))
     return Timeline(bars=bars, slots=found.slots, conflict_count=len(found.slots), aggregated=aggregated,
-                    rooms=_rooms(session, bars, room_ids))
+                    rooms=_rooms(session, bars, room_ids), relink_rooms=sorted(relink.values()))
+
+
+def _rooms_needing_relinking(session: Session) -> dict[int, str]:
+    rows = session.execute(sa.select(Room.id, Room.name).join(RoomLink, RoomLink.room_id == Room.id)
+                           .where(RoomLink.status == "needs_relinking")).all()
+    return {room_id: name for room_id, name in rows}
+
+
+def _states(session: Session, bars: pd.DataFrame, relink: dict[int, str]) -> pd.Series:
+    """One state per bar, most urgent first: overbooked, room needs relinking, meeting pending, ok."""
+    ids = bars["appointment_id"].tolist()
+    pending = {a for (a,) in session.execute(sa.select(MeetingJob.appointment_id)
+                                             .where(MeetingJob.appointment_id.in_(ids))).all()} if ids else set()
+    state = pd.Series("ok", index=bars.index)
+    state[bars["appointment_id"].isin(pending)] = "pending"
+    state[bars["room_id"].isin(list(relink))] = "relink"
+    state[bars["overbooked"]] = "overbooked"
+    return state

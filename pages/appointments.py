@@ -176,6 +176,8 @@ if view:
         if st.button(t("appointments.delete_really"), type="primary", key="delete_appointment"):
             try:
                 with session_scope(engine()) as session:
+                    if view.version == opened_version:  # a delete that will be refused sends no cancellation
+                        mail.cancel_invitation(session, user=user, appointment_id=view.id)
                     job = appointments.delete_appointment(session, user=user, appointment_id=view.id,
                                                           expected_version=opened_version)
                 if job is not None:  # the meeting goes at GoTo now; if GoTo is down the worker retries

@@ -33,12 +33,16 @@ start, end = datetime.combine(window[0], time(0), tz), datetime.combine(window[1
 with session_scope(engine()) as session:
     data = timeline.timeline_data(session, user=user, start=start, end=end, room_ids=chosen or None)
 
+if data.relink_rooms:
+    st.error(t("timeline.relink", rooms=", ".join(data.relink_rooms)), icon=":material/link_off:")
 a, b, c = st.columns(3)
 a.metric(t("timeline.bookings"), len(data.bars) if data.aggregated is None else int(data.aggregated["bookings"].sum()))
 b.metric(t("timeline.conflicts"), data.conflict_count)
 c.metric(t("timeline.rooms_shown"), len(data.rooms))
 order = list(data.rooms["room"]) if hasattr(data.rooms, "columns") else [r.name for r in data.rooms]
-ok, over = t("timeline.ok"), t("timeline.overbooked")
+STATES = {"ok": ("timeline.ok", "#4C78A8"), "overbooked": ("timeline.overbooked", "#E4572E"),
+          "pending": ("timeline.pending", "#F2A541"), "relink": ("timeline.relink_state", "#7F7F7F")}
+labels = {state: t(key) for state, (key, _) in STATES.items()}
 if data.aggregated is not None:
     st.caption(t("timeline.aggregated", count=int(data.aggregated["bookings"].sum())))
     agg = data.aggregated.assign(bucket=data.aggregated["bucket_start"].dt.tz_convert(tz))
@@ -51,13 +55,13 @@ elif data.bars.empty:
 else:
     bars = data.bars.assign(
         start=data.bars["start"].dt.tz_convert(tz), end=data.bars["end"].dt.tz_convert(tz),
-        state=data.bars["overbooked"].map({True: over, False: ok}),
+        state=data.bars["state"].map(labels),
         when=[f"{format_datetime(s, lang(), user.time_zone)} – {format_time(e, lang(), user.time_zone)}"
               for s, e in zip(data.bars["start"], data.bars["end"])],
     )
     fig = px.timeline(bars, x_start="start", x_end="end", y="room", color="state",
-                      color_discrete_map={ok: "#4C78A8", over: "#E4572E"},
-                      category_orders={"room": order, "state": [ok, over]},
+                      color_discrete_map={labels[s]: color for s, (_, color) in STATES.items()},
+                      category_orders={"room": order, "state": list(labels.values())},
                       hover_data={"subject": True, "organizer": True, "when": True, "start": False, "end": False,
                                   "room": False, "state": True},
                       labels={"subject": t("appointments.subject"), "organizer": t("appointments.organizer"),

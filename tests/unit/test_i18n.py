@@ -22,7 +22,7 @@ def test_german_and_english_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_every_key_the_code_uses_is_translated() -> None:
-    pattern = re.compile(r"[\"']((?:error|warning|signin|nav|role|sidebar|profile|action|rooms|appointments|settings|banner|callback|invitation|import|meeting|outbox|"
+    pattern = re.compile(r"[\"']((?:error|warning|signin|nav|role|sidebar|profile|action|rooms|appointments|settings|banner|callback|invitation|import|meeting|outbox|mail|"
                          r"timeline|import|conflicts)\.[a-z_]+)[\"']")
     used = {m for path in [*ROOT.glob("core/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"),
                            ROOT / "dashboard.py"] for m in pattern.findall(path.read_text(encoding="utf-8"))}

@@ -35,7 +35,7 @@ def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session
     book(session, board, at(0, day=7), at(1, day=7), "Next week")
     data = timeline_data(session, user=admin, start=at(-9), end=at(15))
     assert list(data.bars.columns) == ["booking_id", "appointment_id", "room_id", "room", "subject", "organizer",
-                                       "start", "end", "overbooked"]
+                                       "start", "end", "overbooked", "state"]
     bars = {b.booking_id: b for b in data.bars.itertuples()}
     assert set(bars) == {first.id, second.id, alone.id}
     assert (bars[first.id].room, bars[first.id].subject, bars[first.id].organizer) == ("Sales", "Kick-off",
@@ -43,6 +43,7 @@ def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session
     assert bars[second.id].organizer == "Guest Person"
     assert (bars[first.id].start, bars[first.id].end) == (at(0), at(2))
     assert {k: b.overbooked for k, b in bars.items()} == {first.id: True, second.id: True, alone.id: False}
+    assert {k: b.state for k, b in bars.items()} == {first.id: "overbooked", second.id: "overbooked", alone.id: "ok"}
     assert data.conflict_count == 1 and list(data.slots["subjects"]) == [["Kick-off", "Review"]]
     assert list(data.rooms["room"]) == ["Board", "Empty", "Sales"]  # name order; the inactive room has no bookings
     assert data.aggregated is None
