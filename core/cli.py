@@ -117,6 +117,33 @@ def worker(once: bool = typer.Option(False, "--once", help="One pass, then exit.
             connection.sandbox.stop()
 
 
+@app.command("reconcile")
+def reconcile_command(repair: bool = typer.Option(True, "--repair/--report-only",
+                                                  help="Plan new meetings for appointments whose meeting GoTo lost.")) -> None:
+    """Report meetings that exist at GoTo but not in Room Desk, and appointments whose meeting GoTo lost."""
+    from core.connect import connect_goto
+    from core.reconcile import reconcile
+    settings, engine = get_settings(), get_engine()
+    connection = connect_goto(engine, settings)
+    try:
+        report = reconcile(engine, connection.client, repair=repair)
+        if repair and report.repaired:
+            from core import meetings
+            meetings.run_due(engine, connection.client)
+    finally:
+        if connection.sandbox:
+            connection.sandbox.stop()
+    for room, meeting_id, subject in report.unknown_at_goto:
+        typer.echo(f"only at GoTo   {room}: meeting {meeting_id} “{subject}” (left alone: Room Desk did not make it)")
+    for room, appointment_id, subject in report.missing_at_goto:
+        typer.echo(f"lost at GoTo   {room}: appointment {appointment_id} “{subject}”"
+                   + (" (new meeting planned)" if repair else ""))
+    for room, error in report.unreachable:
+        typer.echo(f"not checked    {room}: {error}")
+    typer.echo(f"{len(report.unknown_at_goto)} only at GoTo, {len(report.missing_at_goto)} lost at GoTo, "
+               f"{report.repaired} repaired, {len(report.unreachable)} room(s) not reachable.")
+
+
 def main() -> None:
     app()
 

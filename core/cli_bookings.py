@@ -36,6 +36,8 @@ def import_bookings_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file: room, goto_account, "
                                 "subject, start, end, organizer (ISO-8601 times with UTC offset)."),
     create_rooms: bool = typer.Option(False, "--create-rooms", help="Create rooms the file names but Room Desk lacks."),
+    no_meetings: bool = typer.Option(False, "--no-meetings",
+                                     help="Book the rooms only; create no GoTo meetings for linked rooms."),
 ) -> None:
     """Import bookings from a CSV file: all of it, or nothing when any row is bad."""
     console = Console(stderr=True)
@@ -49,7 +51,8 @@ def import_bookings_command(
 
         try:
             with session_scope(get_engine()) as session:
-                result = import_bookings(session, source=file, create_rooms=create_rooms, progress=progress)
+                result = import_bookings(session, source=file, create_rooms=create_rooms, progress=progress,
+                                         plan_meetings=not no_meetings)
         except ImportRejected as err:
             bar.stop()
             typer.echo(f"Error: {file}: {err.message('en').splitlines()[0]}", err=True)
@@ -60,7 +63,9 @@ def import_bookings_command(
             _fail(err.message("en"))
     names = ", ".join(result.room_names[:5]) + (", …" if result.rooms_created > 5 else "")
     created = f", created {result.rooms_created} room(s): {names}" if result.rooms_created else ""
-    typer.echo(f"Imported {result.rows} booking(s) from {file.name}{created}.")
+    planned = (f"; {result.meetings_planned} GoTo meeting(s) will be created by `roomdesk worker`"
+               if result.meetings_planned else "")
+    typer.echo(f"Imported {result.rows} booking(s) from {file.name}{created}{planned}.")
 
 
 def parse_moment(text: str, option: str) -> datetime:

@@ -18,7 +18,7 @@ from core import audit
 from core.appointments import EARLIEST, LATEST, MAX_DURATION
 from core.errors import ImportRejected
 from core.i18n import translate
-from core.models import Appointment, Booking, Room, User, utcnow
+from core.models import Appointment, Booking, MeetingJob, Room, RoomLink, User, utcnow
 from core.rooms import GOTO_ACCOUNT
 
 REQUIRED = ("room", "goto_account", "subject", "start", "end", "organizer")
@@ -37,6 +37,7 @@ class ImportResult:
     rows: int
     rooms_created: int
     room_names: tuple[str, ...] = ()
+    meetings_planned: int = 0
 
 
 def _text(key: str, **params: object) -> str:
@@ -198,12 +199,15 @@ def _organizer_ids(session: Session, organizer: pd.Series) -> pd.Series:
     return wanted.map(by_name).fillna(wanted.map(by_mail))
 
 
-def _write(session: Session, rows: pd.DataFrame, progress: Progress | None) -> None:
+def _write(session: Session, rows: pd.DataFrame, progress: Progress | None, *, plan_meetings: bool) -> int:
     appointments, bookings = Appointment.__table__, Booking.__table__  # type: ignore[attr-defined]
     add_appointments = sa.insert(appointments).returning(appointments.c.id, sort_by_parameter_order=True)
     now, total = utcnow(), len(rows)
     starts, ends = rows["start"].dt.to_pydatetime(), rows["end"].dt.to_pydatetime()
     organizer_ids = [None if pd.isna(v) else int(v) for v in rows["organizer_id"]]
+    # Upcoming bookings of linked rooms get their GoTo meetings from the worker, like any pending meeting.
+    linked = set(session.execute(sa.select(RoomLink.room_id)).scalars()) if plan_meetings else set()
+    planned = 0
     for at in range(0, total, CHUNK):
         part = slice(at, at + CHUNK)
         params = [{"subject": s, "starts_at": b, "ends_at": e, "time_zone": z, "organizer_id": o,
@@ -216,12 +220,20 @@ def _write(session: Session, rows: pd.DataFrame, progress: Progress | None) -> N
         session.execute(sa.insert(bookings), [
             {"appointment_id": i, "room_id": r, "starts_at": b, "ends_at": e}
             for i, r, b, e in zip(ids, rows["room_id"].iloc[part], starts[part], ends[part])])
+        jobs = [{"kind": "sync", "appointment_id": i, "attempts": 0, "next_attempt_at": now, "last_error": "",
+                 "created_at": now}
+                for i, r, e in zip(ids, rows["room_id"].iloc[part], ends[part]) if r in linked and e > now]
+        if jobs:
+            session.execute(sa.insert(MeetingJob.__table__), jobs)  # type: ignore[attr-defined]
+            planned += len(jobs)
         if progress:
             progress(min(at + CHUNK, total), total)
+    return planned
 
 
 def import_bookings(session: Session, *, source: str | Path | IO[str], create_rooms: bool,
-                    progress: Progress | None = None, actor: User | None = None) -> ImportResult:
+                    progress: Progress | None = None, actor: User | None = None,
+                    plan_meetings: bool = True) -> ImportResult:
     """Import a bookings CSV whole, or reject it whole with every bad line (ImportRejected)."""
     data, lines = read_csv(source)
     rooms = _rooms(session)
@@ -232,8 +244,8 @@ def import_bookings(session: Session, *, source: str | Path | IO[str], create_ro
     created = tuple(rows[~rows["key"].isin(rooms["key"])].drop_duplicates("key")["room"])
     rows = rows.assign(room_id=rows["key"].map(room_ids).astype(int),
                        organizer_id=_organizer_ids(session, rows["organizer"]))
-    _write(session, rows, progress)
+    planned = _write(session, rows, progress, plan_meetings=plan_meetings)
     name = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", None)
     audit.record(session, actor=actor, action="bookings.import", entity="booking",
-                 after={"rows": len(rows), "rooms_created": list(created), "source": name})
-    return ImportResult(rows=len(rows), rooms_created=len(created), room_names=created)
+                 after={"rows": len(rows), "rooms_created": list(created), "source": name, "meetings_planned": planned})
+    return ImportResult(rows=len(rows), rooms_created=len(created), room_names=created, meetings_planned=planned)

@@ -169,3 +169,36 @@ def test_starting_while_the_account_runs_another_meeting_names_it_and_proposes_a
         starting.start_meeting(s, user=setup.admin, appointment_id=later.id, api=goto.client)
     message = caught.value.message("en")
     assert "Board meeting" in message and spare.room.name in message
+
+
+def test_imported_bookings_of_linked_rooms_get_meetings_from_the_worker(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+    import io
+    from core.importing import import_bookings
+    setup = linked_room(engine, goto, sandbox)
+    csv = ("room,goto_account,subject,start,end,organizer\n"
+           f"{setup.room.name},{setup.email},Imported call,{at(48).isoformat()},{at(49).isoformat()},someone\n"
+           f"{setup.room.name},{setup.email},Imported review,{at(50).isoformat()},{at(51).isoformat()},someone\n")
+    with session_scope(engine) as s:
+        assert import_bookings(s, source=io.StringIO(csv), create_rooms=False).meetings_planned == 2
+    with session_scope(engine) as s:
+        assert import_bookings(s, source=io.StringIO(csv.replace("Imported", "Quiet")), create_rooms=False,
+                               plan_meetings=False).meetings_planned == 0
+    assert meetings.run_due(engine, goto.client) == (2, 0)
+    assert sorted(m.subject for m in at_goto(goto, setup.email).values()) == ["Imported call", "Imported review"]
+
+
+def test_reconcile_reports_both_kinds_of_drift_and_recreates_lost_meetings(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from core.reconcile import reconcile
+    from core.goto import MeetingSpec
+    setup = linked_room(engine, goto, sandbox)
+    appt = save(engine, setup)
+    lost = meetings.sync_now(engine, goto.client, appt.id).meeting_id
+    goto.client.delete_meeting(setup.email, lost)  # someone deleted it directly at GoTo
+    stray = goto.client.create_meeting(setup.email, MeetingSpec("Made at GoTo", at(40), at(41)))
+    report = reconcile(engine, goto.client)
+    assert report.unknown_at_goto == [(setup.room.name, stray.meeting_id, "Made at GoTo")]
+    assert report.missing_at_goto == [(setup.room.name, appt.id, "Customer <call>")] and report.repaired == 1
+    meetings.run_due(engine, goto.client)
+    state = meetings.sync_now(engine, goto.client, appt.id)
+    assert state.state == "created" and state.meeting_id != lost
+    assert state.meeting_id in at_goto(goto, setup.email) and stray.meeting_id in at_goto(goto, setup.email)
