@@ -64,7 +64,7 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply every migration up to `revision`."""
     command.upgrade(alembic_config(engine), revision)
 

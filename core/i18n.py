@@ -18,9 +18,12 @@ _LOCALES = {"en": "en_GB", "de": "de_DE"}
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """The texts of one language, read once from core/locales/<lang>.json."""
-    path = Path(__file__).with_name("locales") / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The texts of one language, read once: core/locales/<lang>.json plus one <area>.<lang>.json per area."""
+    folder = Path(__file__).with_name("locales")
+    texts: dict[str, str] = {}
+    for path in [folder / f"{lang}.json", *sorted(folder.glob(f"*.{lang}.json"))]:
+        texts.update(json.loads(path.read_text(encoding="utf-8")))
+    return texts
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
