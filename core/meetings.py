@@ -241,28 +241,37 @@ def _find(api: GotoApi, account: str, spec: MeetingSpec) -> Meeting | None:
 
 def _store(engine: Engine, appointment_id: int, account: str | None, meeting: Meeting | None,
            spec: dict[str, str], lang: str = "en", join_url: str | None = None) -> None:
-    """Save the meeting's data and put the matching invitation block under the note (or remove it)."""
     with session_scope(engine, immediate=True) as session:
-        appt = session.get(Appointment, appointment_id)
-        if appt is None:
-            return
-        data = session.get(GotoMeetingData, appointment_id)
-        old_block = data.data.get("block") if data else None
-        if meeting is None or account is None:
-            appt.note = replace_block(appt.note, old_block, None)
-            if data is not None:
-                session.delete(data)
-        else:
-            # GoTo returns the join link only when creating; later reads keep the one we stored.
-            join_url = join_url or (data.join_url if data and data.meeting_id == meeting.meeting_id else None)
-            dial_in = "" if meeting.conference_call_info in PLAIN_CALL_TYPES else meeting.conference_call_info
-            dial_in = dial_in or (data.data.get("dial_in", "") if data else "")
-            block = render_invitation(Invitation(join_url or "", meeting.meeting_id, dial_in), lang)
-            appt.note = replace_block(appt.note, old_block, block)
-            data = data or GotoMeetingData(appointment_id=appointment_id, account=account)
-            data.account, data.meeting_id, data.join_url, data.state = account, meeting.meeting_id, join_url, "created"
-            data.data = {"block": block, "spec": spec, "dial_in": dial_in,
-                         **{k: v for k, v in data.data.items() if k == "host"}}
-            data.updated_at = utcnow()
-            session.add(data)
-        session.add(appt)
+        store_meeting(session, appointment_id, account, meeting, spec, lang, join_url)
+
+
+def spec_key(spec: MeetingSpec) -> dict[str, str]:
+    return _spec_key(spec)
+
+
+def store_meeting(session: Session, appointment_id: int, account: str | None, meeting: Meeting | None,
+                  spec: dict[str, str], lang: str = "en", join_url: str | None = None) -> None:
+    """Save the meeting's data and put the matching invitation block under the note (or remove it)."""
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        return
+    data = session.get(GotoMeetingData, appointment_id)
+    old_block = data.data.get("block") if data else None
+    if meeting is None or account is None:
+        appt.note = replace_block(appt.note, old_block, None)
+        if data is not None:
+            session.delete(data)
+    else:
+        # GoTo returns the join link only when creating; later reads keep the one we stored.
+        join_url = join_url or (data.join_url if data and data.meeting_id == meeting.meeting_id else None)
+        dial_in = "" if meeting.conference_call_info in PLAIN_CALL_TYPES else meeting.conference_call_info
+        dial_in = dial_in or (data.data.get("dial_in", "") if data else "")
+        block = render_invitation(Invitation(join_url or "", meeting.meeting_id, dial_in), lang)
+        appt.note = replace_block(appt.note, old_block, block)
+        data = data or GotoMeetingData(appointment_id=appointment_id, account=account)
+        data.account, data.meeting_id, data.join_url, data.state = account, meeting.meeting_id, join_url, "created"
+        data.data = {"block": block, "spec": spec, "dial_in": dial_in,
+                     **{k: v for k, v in data.data.items() if k == "host"}}
+        data.updated_at = utcnow()
+        session.add(data)
+    session.add(appt)
