@@ -1,17 +1,15 @@
-"""Timeline (admin landing page): every booking per room in a window, overbooked slots stand out."""
+"""Timeline (admin landing page): every booking per room in a window, by state; utilisation; CSV export."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from core import rooms, timeline
+from core import rooms, timeline, utilisation
 from core.db import session_scope
-from core.i18n import format_datetime, format_time
-from ui.session import engine, guard, lang, t
+from ui.charts import timeline_figure, utilisation_figure
+from ui.session import engine, guard, t
 
 user = guard("admin")
 tz = ZoneInfo(user.time_zone)
@@ -39,44 +37,43 @@ a, b, c = st.columns(3)
 a.metric(t("timeline.bookings"), len(data.bars) if data.aggregated is None else int(data.aggregated["bookings"].sum()))
 b.metric(t("timeline.conflicts"), data.conflict_count)
 c.metric(t("timeline.rooms_shown"), len(data.rooms))
-order = list(data.rooms["room"]) if hasattr(data.rooms, "columns") else [r.name for r in data.rooms]
-STATES = {"ok": ("timeline.ok", "#4C78A8"), "overbooked": ("timeline.overbooked", "#E4572E"),
-          "pending": ("timeline.pending", "#F2A541"), "relink": ("timeline.relink_state", "#7F7F7F")}
-labels = {state: t(key) for state, (key, _) in STATES.items()}
-if data.aggregated is not None:
-    st.caption(t("timeline.aggregated", count=int(data.aggregated["bookings"].sum())))
-    agg = data.aggregated.assign(bucket=data.aggregated["bucket_start"].dt.tz_convert(tz))
-    fig = go.Figure(go.Heatmap(x=agg["bucket"], y=agg["room"], z=agg["bookings"], colorscale="Blues",
-                               customdata=agg[["peak_concurrency"]], hovertemplate=t("timeline.heat_hover")))
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
-elif data.bars.empty:
-    st.info(t("timeline.empty"))
-    st.stop()
-else:
-    bars = data.bars.assign(
-        start=data.bars["start"].dt.tz_convert(tz), end=data.bars["end"].dt.tz_convert(tz),
-        state=data.bars["state"].map(labels),
-        when=[f"{format_datetime(s, lang(), user.time_zone)} – {format_time(e, lang(), user.time_zone)}"
-              for s, e in zip(data.bars["start"], data.bars["end"])],
-    )
-    fig = px.timeline(bars, x_start="start", x_end="end", y="room", color="state",
-                      color_discrete_map={labels[s]: color for s, (_, color) in STATES.items()},
-                      category_orders={"room": order, "state": list(labels.values())},
-                      hover_data={"subject": True, "organizer": True, "when": True, "start": False, "end": False,
-                                  "room": False, "state": True},
-                      labels={"subject": t("appointments.subject"), "organizer": t("appointments.organizer"),
-                              "when": t("appointments.when"), "state": t("appointments.state"), "room": ""})
-    for slot in data.slots.itertuples():
-        fig.add_shape(type="rect", xref="x", yref="paper", x0=slot.start.tz_convert(tz), x1=slot.end.tz_convert(tz),
-                      y0=0, y1=1, fillcolor="#E4572E", opacity=0.08, line_width=0)
-fig.update_layout(height=120 + 48 * max(len(order), 1), margin=dict(l=10, r=10, t=30, b=10),
-                  legend_title_text="", xaxis_range=[start, end])
-st.plotly_chart(fig, width="stretch", key="timeline_chart")
 
-if data.conflict_count:
-    st.subheader(t("timeline.conflict_list"))
-    st.dataframe([{t("appointments.room"): s.room,
-                   t("appointments.when"): f"{format_datetime(s.start, lang(), user.time_zone)} – "
-                                           f"{format_time(s.end, lang(), user.time_zone)}",
-                   t("timeline.concurrency"): s.concurrency, t("timeline.appointments"): " · ".join(s.subjects)}
-                  for s in data.slots.itertuples()], hide_index=True, width="stretch")
+tab_bookings, tab_use, tab_export = st.tabs([t("timeline.tab_bookings"), t("timeline.tab_use"), t("timeline.tab_export")])
+with tab_bookings:
+    if data.aggregated is not None:
+        st.caption(t("timeline.aggregated", count=int(data.aggregated["bookings"].sum())))
+    if data.aggregated is None and data.bars.empty:
+        st.info(t("timeline.empty"))
+    else:
+        st.caption(t("timeline.click_hint"))
+        event = st.plotly_chart(timeline_figure(data, user.time_zone, start, end), width="stretch",
+                                key="timeline_chart", on_select="rerun", selection_mode="points")
+        points = event.selection.points if event and event.selection else []
+        if points and points[0].get("customdata"):
+            st.session_state["editing"] = int(points[0]["customdata"][0])  # the Appointments page opens it
+            st.switch_page("pages/appointments.py")
+    if data.conflict_count:
+        st.subheader(t("timeline.conflict_list"))
+        st.dataframe([{t("appointments.room"): s.room, t("timeline.from"): s.start.tz_convert(tz).strftime("%d.%m. %H:%M"),
+                       t("timeline.to"): s.end.tz_convert(tz).strftime("%d.%m. %H:%M"),
+                       t("timeline.concurrency"): s.concurrency, t("timeline.appointments"): " · ".join(s.subjects)}
+                      for s in data.slots.itertuples()], hide_index=True, width="stretch")
+with tab_use:
+    with session_scope(engine()) as session:
+        use = utilisation.utilisation(session, user=user, start=start, end=end, zone=user.time_zone,
+                                      room_ids=chosen or None)
+    if use.empty:
+        st.info(t("timeline.empty"))
+    else:
+        st.caption(t("timeline.util_intro"))
+        st.plotly_chart(utilisation_figure(use), width="stretch", key="utilisation_chart")
+with tab_export:
+    stamp = f"{window[0]:%Y%m%d}-{window[1]:%Y%m%d}"
+    bookings_csv = (data.bars.drop(columns=["overbooked"], errors="ignore") if data.aggregated is None
+                    else data.aggregated).to_csv(index=False)
+    st.download_button(t("timeline.export_bookings"), bookings_csv, file_name=f"bookings-{stamp}.csv",
+                       mime="text/csv", key="export_bookings")
+    conflicts_csv = data.slots.assign(subjects=data.slots["subjects"].map(" | ".join)).drop(
+        columns=["ids", "appointment_ids"]).to_csv(index=False)
+    st.download_button(t("timeline.export_conflicts"), conflicts_csv, file_name=f"conflicts-{stamp}.csv",
+                       mime="text/csv", key="export_conflicts")

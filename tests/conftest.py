@@ -116,6 +116,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: 
     data.mkdir()
     shutil.copy(migrated_template, data / "roomdesk.db")
     monkeypatch.setenv("ROOMDESK_DATA_DIR", str(data))
+    monkeypatch.setenv("ROOMDESK_EMBEDDED_WORKER", "0")  # no background thread outliving the test
     monkeypatch.delenv("ROOMDESK_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     yield data

@@ -32,7 +32,7 @@ def test_the_timeline_shows_bookings_and_counts_conflicts(app_engine: Engine, ad
     at = page("pages/timeline.py", user_id=admin).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric} == {"Bookings": "3", "Overbooked slots": "1", "Rooms": "2"}
-    assert len(at.get("plotly_chart")) == 1
+    assert [c.key for c in at.get("plotly_chart")] == ["timeline_chart", "utilisation_chart"]
     listed = at.dataframe[0].value.to_string()
     assert "Board meeting · Sales pitch" in listed and "Later" not in listed
 
@@ -40,4 +40,10 @@ def test_the_timeline_shows_bookings_and_counts_conflicts(app_engine: Engine, ad
 def test_an_empty_window_says_so(app_engine: Engine, admin: int) -> None:
     at = page("pages/timeline.py", user_id=admin).run()
     assert not at.exception
-    assert [i.value for i in at.info] == ["No bookings in this window."]
+    assert set(i.value for i in at.info) == {"No bookings in this window."}
+    assert len(at.get("plotly_chart")) == 0
+
+
+def test_the_export_offers_bookings_and_conflicts_as_csv(app_engine: Engine, admin: int) -> None:
+    at = page("pages/timeline.py", user_id=admin).run()
+    assert [b.proto.label for b in at.get("download_button")] == ["Download bookings (CSV)", "Download conflicts (CSV)"]
