@@ -23,6 +23,7 @@ if user is None:
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
     "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
     "appointments": ("pages/appointments.py", "nav.appointments", ":material/event:", {"admin", "staff"}),
+    "conflicts": ("pages/conflicts.py", "nav.conflicts", ":material/report:", {"admin", "staff"}),
     "rooms": ("pages/rooms.py", "nav.rooms", ":material/meeting_room:", {"admin"}),
     "outbox": ("pages/outbox.py", "nav.outbox", ":material/outbox:", {"admin"}),
     "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),
