@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core import audit, meetings
+from core import audit, mail, meetings
 from core.appointments import overlapping_appointments
 from core.conflicts import window_conflicts
 from core.db import session_scope
@@ -83,7 +83,8 @@ def conflict_list(session: Session, *, user: User, start: datetime, end: datetim
     return views
 
 
-def move_appointment(engine: Engine, *, user: User, appointment_id: int, room_id: int, api: GotoApi) -> Room:
+def move_appointment(engine: Engine, *, user: User, appointment_id: int, room_id: int, api: GotoApi,
+                     notify: bool = False) -> Room:
     """Re-book an appointment into another room; its GoTo meeting moves first, so a GoTo failure changes nothing."""
     require_role(user, Role.staff, Role.admin)
     with session_scope(engine) as session:
@@ -136,6 +137,13 @@ def move_appointment(engine: Engine, *, user: User, appointment_id: int, room_id
                 pass
         raise
     meetings.run_due(engine, api, limit=5)
+    if notify:  # an updated invitation (same UID, higher SEQUENCE) with the new join link
+        with session_scope(engine) as session:
+            try:
+                mail.send_invitation(session, user=user, appointment_id=appointment_id,
+                                     join_url=meeting.join_url if meeting else None)
+            except RoomDeskError:
+                pass  # nobody to notify: the move itself stands
     return target
 
 
@@ -169,14 +177,16 @@ def preview_resolution(session: Session, *, user: User, start: datetime, end: da
     return preview
 
 
-def apply_resolution(engine: Engine, *, user: User, moves: dict[int, int], api: GotoApi) -> dict[int, str]:
+def apply_resolution(engine: Engine, *, user: User, moves: dict[int, int], api: GotoApi,
+                     notify: bool = False) -> dict[int, str]:
     """Apply a previewed plan move by move; each appointment ends moved or untouched. Errors per appointment."""
     waiting, failures = dict(moves), {}
     while waiting:  # a move into a room another planned move vacates waits for that one
         progressed = False
         for appointment_id, room_id in list(waiting.items()):
             try:
-                move_appointment(engine, user=user, appointment_id=appointment_id, room_id=room_id, api=api)
+                move_appointment(engine, user=user, appointment_id=appointment_id, room_id=room_id, api=api,
+                                 notify=notify)
                 progressed = True
                 del waiting[appointment_id]
                 failures.pop(appointment_id, None)

@@ -24,6 +24,7 @@ if not isinstance(window, tuple) or len(window) != 2:
     st.info(t("timeline.pick_end"))
     st.stop()
 start, end = datetime.combine(window[0], time(0), tz), datetime.combine(window[1] + timedelta(days=1), time(0), tz)
+notify = st.toggle(t("conflicts.notify"), key="notify_moves", help=t("conflicts.notify_help"))
 
 
 def when(a: datetime, b: datetime) -> str:
@@ -54,7 +55,7 @@ with tab_list:
                 if right.button(t("conflicts.move", room=names[target]), key=f"move_{n}_{item.appointment_id}"):
                     try:
                         conflict_desk.move_appointment(engine(), user=user, appointment_id=item.appointment_id,
-                                                       room_id=target, api=goto().client)
+                                                       room_id=target, api=goto().client, notify=notify)
                         flash(t("conflicts.moved", subject=item.subject, room=names[target]))
                         st.rerun()
                     except RoomDeskError as err:
@@ -75,7 +76,8 @@ with tab_all:
             for a, b, subjects in plan.unplaced:
                 st.write(f"- {when(a, b)}: {', '.join(subjects)}")
         if plan.moves and st.button(t("conflicts.apply", count=len(plan.moves)), key="apply_plan"):
-            failures = conflict_desk.apply_resolution(engine(), user=user, moves=plan.moves, api=goto().client)
+            failures = conflict_desk.apply_resolution(engine(), user=user, moves=plan.moves, api=goto().client,
+                                                    notify=notify)
             st.session_state.pop("plan", None)
             for appointment_id, message in failures.items():
                 st.error(f"#{appointment_id}: {message}")

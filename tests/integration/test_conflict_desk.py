@@ -105,3 +105,19 @@ def test_resolve_all_says_how_many_accounts_are_missing(engine: Engine, goto, sa
     assert preview.extra_accounts == 1 and len(preview.rows) == 1
     [(start, end, subjects)] = preview.unplaced
     assert (start, end) == (at(24), at(25)) and len(subjects) == 1
+
+
+def test_a_move_can_renotify_the_participants(engine: Engine, goto, sandbox, two_rooms) -> None:  # type: ignore[no-untyped-def]
+    from core.models import OutboxMessage
+    first, second = two_rooms
+    book(engine, first, "Board", 24, 26)
+    with session_scope(engine) as s:
+        moved = save_appointment(s, user=first.admin, confirm_overbooking=True, data=AppointmentInput(
+            subject="Pitch", starts_at=at(25), ends_at=at(27), room_ids=(first.room.id,),
+            external_emails=("guest@example.org",))).id
+    conflict_desk.move_appointment(engine, user=first.admin, appointment_id=moved, room_id=second.room.id,
+                                   api=goto.client, notify=True)
+    new = meetings.sync_now(engine, goto.client, moved)
+    with session_scope(engine) as s:
+        [mail] = s.exec(select(OutboxMessage)).all()
+    assert mail.recipients == "guest@example.org" and new.join_url in mail.body
