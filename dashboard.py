@@ -23,10 +23,13 @@ if user is None:
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
     "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
     "appointments": ("pages/appointments.py", "nav.appointments", ":material/event:", {"admin", "staff"}),
+    "series": ("pages/series.py", "series.nav", ":material/event_repeat:", {"admin", "staff"}),
     "conflicts": ("pages/conflicts.py", "nav.conflicts", ":material/report:", {"admin", "staff"}),
     "rooms": ("pages/rooms.py", "nav.rooms", ":material/meeting_room:", {"admin"}),
     "outbox": ("pages/outbox.py", "nav.outbox", ":material/outbox:", {"admin"}),
     "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),
+    "activation": ("pages/activation.py", "activation.nav", ":material/verified:", {"support", "admin"}),
+    "audit": ("pages/audit.py", "audit.nav", ":material/history:", {"admin"}),
     "profile": ("pages/profile.py", "nav.profile", ":material/person:", {"admin", "staff", "support"}),
 }
 pages = [st.Page(path, title=t(title), icon=icon, url_path=name)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import audit, crypto, meetings
+from core import addon, audit, crypto, meetings
 from core.errors import NotFound, PermissionDenied, RoomDeskError
 from core.external_access import current_token, get_external_access
 from core.goto import GotoApi, GotoError, GotoOAuthError, TokenSet
@@ -63,6 +63,7 @@ def start_linking(session: Session, *, user: User, room_id: int, oauth: OAuthCli
         raise NotFound("error.room_unknown", room=room_id)
     if not may_manage(session, user, room_id):
         raise PermissionDenied("error.room_manage_denied", room=room.name)
+    addon.ensure_may_use_goto(session, user)  # linking is a GoTo feature (authorized groups)
     if not room.goto_account:
         raise LinkFailed("error.link_no_account", room=room.name)
     access = get_external_access(session)

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import audit, meetings
+from core import addon, audit, meetings
 from core.errors import (NotFound, OverbookingWarning, PermissionDenied, RoomDeskError, StaleAppointment,
                          ValidationFailed)
 from core.invitations import compose_note, split_note
@@ -152,7 +152,10 @@ def save_appointment(session: Session, *, user: User, data: AppointmentInput, ap
     if len(known) != len(set(data.participant_ids)):
         raise ValidationFailed([RoomDeskError("error.participant_unknown", field="participants")])
     room = _checked_room(session, user, data.room_ids)
+    acting = addon.authorize_goto_save(session, user=user, room=room, appointment_id=appointment_id)
     existing = _load_for_change(session, appointment_id, expected_version) if appointment_id else None
+    if existing is not None and existing.rrule is not None:  # a series is saved with its rule (core.series_booking)
+        raise ValidationFailed([RoomDeskError("error.series_edit_as_series", field="subject")])
     clashes = _check_overbooking(session, room, data, appointment_id, confirm_overbooking) if room else []
     before = audit.snapshot(existing) if existing else None
     appt = existing or Appointment(subject="", starts_at=data.starts_at, ends_at=data.ends_at,  # type: ignore[arg-type]
@@ -172,7 +175,8 @@ def save_appointment(session: Session, *, user: User, data: AppointmentInput, ap
     after = audit.snapshot(appt) | {"room_id": room.id if room else None,
                                     "overbooked_with": [c["id"] for c in clashes]}
     audit.record(session, actor=user, action="appointment.update" if existing else "appointment.create",
-                 entity="appointment", entity_id=appt.id, before=before, after=after)
+                 entity="appointment", entity_id=appt.id, before=before, after=after,
+                 effective_user=acting.effective)
     return appt
 
 
@@ -219,6 +223,8 @@ def delete_appointment(session: Session, *, user: User, appointment_id: int, exp
     require_role(user, Role.staff, Role.admin)
     appt = _load_for_change(session, appointment_id, expected_version)
     job_id = meetings.plan_delete(session, appointment_id)
+    from core.occurrences import before_delete  # series need appointments; imported late to avoid a cycle
+    before_delete(session, appt)  # a series takes its opened occurrences along (their delete jobs are due now)
     audit.record(session, actor=user, action="appointment.delete", entity="appointment", entity_id=appt.id,
                  before=audit.snapshot(appt))
     session.delete(appt)
@@ -264,10 +270,13 @@ def list_appointments(session: Session, *, user: User, start: datetime, end: dat
         .outerjoin(Booking, Booking.appointment_id == Appointment.id)
         .outerjoin(Room, Room.id == Booking.room_id)
         .outerjoin(User, User.id == Appointment.organizer_id)
-        .where(Appointment.starts_at < end, Appointment.ends_at > start)
+        .where(Appointment.starts_at < end, Appointment.ends_at > start, Appointment.rrule.is_(None))
         .order_by(Appointment.starts_at, Appointment.id).limit(limit)
     )
     if mine_only:
         query = query.where(Appointment.organizer_id == user.id)
     keys = ("id", "subject", "start", "end", "room", "organizer", "overbooked")
-    return [dict(zip(keys, row)) for row in session.exec(query)]
+    rows = [dict(zip(keys, row)) | {"series_id": None, "occurrence": None} for row in session.exec(query)]
+    from core.series_views import occurrence_rows  # a series is listed as its occurrences
+    rows += occurrence_rows(session, start=start, end=end, organizer_id=user.id if mine_only else None, limit=limit)
+    return sorted(rows, key=lambda r: (r["start"], r["id"]))[:limit]  # type: ignore[return-value]

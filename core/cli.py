@@ -117,6 +117,22 @@ def worker(once: bool = typer.Option(False, "--once", help="One pass, then exit.
             connection.sandbox.stop()
 
 
+series_app = typer.Typer(help="Recurring series.", no_args_is_help=True)
+app.add_typer(series_app, name="series")
+
+
+@series_app.command("cleanup")
+def series_cleanup_command() -> None:
+    """Remove used meeting links from series whose first occurrence is over (the worker does it too)."""
+    from core.series_cleanup import clean_up_series
+    with session_scope(get_engine()) as session:
+        cleaned = clean_up_series(session, actor=None)
+    for item in cleaned:
+        typer.echo(f"cleaned up  series {item.series_id} “{item.subject}” (first occurrence "
+                   f"{item.first_start:%Y-%m-%d %H:%M} UTC; meeting {item.meeting_id or '-'})")
+    typer.echo(f"{len(cleaned)} series cleaned up." if cleaned else "No series needs cleaning up.")
+
+
 @app.command("reconcile")
 def reconcile_command(repair: bool = typer.Option(True, "--repair/--report-only",
                                                   help="Plan new meetings for appointments whose meeting GoTo lost.")) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from core import settings
+from core import addon, settings
 from core.appointments import AppointmentInput, save_appointment
 from core.auth import add_user
 from core.models import Group, Room, RoomPermission, User
@@ -72,6 +72,8 @@ def seed_demo(session: Session, *, today: date, seed: int = 7) -> None:
         user.language = lang
         users[username] = user
     admin = users["admin"]
+    # The demo's external partner (petra) books rooms, which needs a run-as user (rule 11).
+    addon.set_run_as_user(session, user=admin, run_as_user_id=admin.id)
     rooms = {name: create_room(session, user=admin, data=RoomInput(name, account, desc)) for name, account, desc in ROOMS}
     group_ids = {g.name: g.id for g in session.exec(select(Group))}
     for group, names in GRANTS.items():

@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from core import audit
+from core import audit, series_import
 from core.appointments import EARLIEST, LATEST, MAX_DURATION
 from core.errors import ImportRejected
 from core.i18n import translate
@@ -172,8 +172,11 @@ def validate(data: pd.DataFrame, lines: np.ndarray, rooms: pd.DataFrame, *, crea
     zone = data["timezone"].str.strip() if "timezone" in data.columns else pd.Series("", index=data.index)
     problems.add((zone != "") & ~zone.isin(available_timezones()),
                  lambda r: _text("error.time_zone_invalid", zone=zone.iat[r]))
+    rules = data["rrule"].str.strip() if "rrule" in data.columns else pd.Series("", index=data.index)
+    bad_rules, rules = series_import.check_rules(rules, zone, start)
+    problems.add(np.isin(np.arange(len(data)), list(bad_rules)), lambda r: bad_rules[r])
     problems.raise_any()
-    return data.assign(start=start, end=end, account=account, time_zone=zone.where(zone != "", "UTC"))
+    return data.assign(start=start, end=end, account=account, time_zone=zone.where(zone != "", "UTC"), rrule=rules)
 
 
 def _create_rooms(session: Session, data: pd.DataFrame, rooms: pd.DataFrame) -> dict[str, int]:
@@ -210,19 +213,21 @@ def _write(session: Session, rows: pd.DataFrame, progress: Progress | None, *, p
     planned = 0
     for at in range(0, total, CHUNK):
         part = slice(at, at + CHUNK)
+        rules, zones, room_ids = rows["rrule"].iloc[part], rows["time_zone"].iloc[part], rows["room_id"].iloc[part]
         params = [{"subject": s, "starts_at": b, "ends_at": e, "time_zone": z, "organizer_id": o,
                    "organizer_name": n, "note": "", "external_emails": "", "version": 1, "created_at": now,
-                   "updated_at": now}
-                  for s, b, e, z, o, n in zip(rows["subject"].iloc[part], starts[part], ends[part],
-                                              rows["time_zone"].iloc[part], organizer_ids[part],
-                                              rows["organizer"].iloc[part])]
+                   "updated_at": now, **series_import.appointment_fields(q, b, e, z, int(r), now)}
+                  for s, b, e, z, o, n, q, r in zip(rows["subject"].iloc[part], starts[part], ends[part], zones,
+                                                    organizer_ids[part], rows["organizer"].iloc[part], rules, room_ids)]
         ids = session.execute(add_appointments, params).scalars().all()
+        # A series (rrule) books its room once per occurrence and gets no meeting of its own (rule 7).
         session.execute(sa.insert(bookings), [
-            {"appointment_id": i, "room_id": r, "starts_at": b, "ends_at": e}
-            for i, r, b, e in zip(ids, rows["room_id"].iloc[part], starts[part], ends[part])])
+            {"appointment_id": i, "room_id": r, "starts_at": sb, "ends_at": se}
+            for i, r, b, e, z, q in zip(ids, room_ids, starts[part], ends[part], zones, rules)
+            for sb, se in series_import.booked_slots(q, b, e, z, now)])
         jobs = [{"kind": "sync", "appointment_id": i, "attempts": 0, "next_attempt_at": now, "last_error": "",
                  "created_at": now}
-                for i, r, e in zip(ids, rows["room_id"].iloc[part], ends[part]) if r in linked and e > now]
+                for i, r, e, q in zip(ids, room_ids, ends[part], rules) if r in linked and e > now and not q]
         if jobs:
             session.execute(sa.insert(MeetingJob.__table__), jobs)  # type: ignore[attr-defined]
             planned += len(jobs)

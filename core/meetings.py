@@ -50,14 +50,17 @@ def meeting_state(session: Session, appointment_id: int) -> MeetingState:
 
 def wants_meeting(session: Session, appointment_id: int, room_id: int | None) -> bool:
     """A job is needed when the booked room is linked to GoTo, or a meeting exists that may have to go."""
+    appt = session.get(Appointment, appointment_id)
+    if appt is not None and appt.rrule is not None:
+        return False  # rule 7: never a meeting for a series itself, only for occurrences someone opens
     linked = room_id is not None and session.get(RoomLink, room_id) is not None
     return linked or session.get(GotoMeetingData, appointment_id) is not None
 
 
 def plan_for_room(session: Session, room_id: int) -> int:
     """After a room was linked: plan meetings for its upcoming appointments. Returns how many."""
-    ids = session.exec(select(Booking.appointment_id).where(Booking.room_id == room_id,
-                                                            Booking.ends_at > utcnow())).all()
+    ids = session.exec(select(Booking.appointment_id).distinct().join(Appointment, Appointment.id == Booking.appointment_id)
+                       .where(Booking.room_id == room_id, Booking.ends_at > utcnow(), Appointment.rrule.is_(None))).all()
     for appointment_id in ids:
         plan_sync(session, appointment_id)
     return len(ids)
@@ -185,7 +188,7 @@ class _Wanted:
 
 def _wanted(session: Session, appointment_id: int) -> _Wanted | None:
     appt = session.get(Appointment, appointment_id)
-    if appt is None:
+    if appt is None or appt.rrule is not None:  # a series' carried link is left to the series cleanup (rule 8)
         return None
     row = session.exec(select(Room.goto_account).join(Booking, Booking.room_id == Room.id)
                        .join(RoomLink, RoomLink.room_id == Room.id)

@@ -91,7 +91,11 @@ class RoomPermission(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
-    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ck_appointment_positive_duration"),)
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ck_appointment_positive_duration"),
+        # One detached occurrence per original start: two people opening it at once get the same row.
+        sa.Index("uq_appointment_occurrence", "series_id", "recurrence_id", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=200)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -105,6 +109,18 @@ class Appointment(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A series (rule 7) is an appointment with a rule: starts_at/ends_at are its first occurrence (DTSTART),
+    # time_zone the zone its wall-clock times live in. Its occurrences are booking rows, never meetings.
+    rrule: str | None = Field(default=None, max_length=500)  # RFC 5545 RRULE value, without "RRULE:"
+    exclusions: list[str] = Field(default_factory=list, sa_type=sa.JSON)  # skipped local dates, ISO
+    # No ON DELETE actions on the two references below: SQLite can add them only inline, where they are not
+    # reflected; the services delete occurrences before their series, and a room in use cannot be deleted.
+    series_room_id: int | None = Field(default=None, foreign_key="room.id")
+    series_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # end of the last one; None: never
+    booked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # occurrences booked up to here
+    # A detached ("opened") occurrence: its series and the original start it replaces (RECURRENCE-ID).
+    series_id: int | None = Field(default=None, foreign_key="appointment.id")
+    recurrence_id: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Participant(SQLModel, table=True):
@@ -118,11 +134,12 @@ class Booking(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_booking_room_start", "room_id", "starts_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ck_booking_positive_duration"),
+        # One room per occurrence: a single appointment has one row, a series one per occurrence. That a
+        # single appointment never gets a second row (rule 1) is enforced by the services.
+        sa.UniqueConstraint("appointment_id", "starts_at", name="uq_booking_occurrence"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    # Only one GoTo room per appointment (rule 1) is enforced by the database as well.
-    appointment_id: int = Field(foreign_key="appointment.id", ondelete="CASCADE",
-                                sa_column_kwargs={"unique": True})
+    appointment_id: int = Field(foreign_key="appointment.id", ondelete="CASCADE")
     room_id: int = Field(foreign_key="room.id", ondelete="RESTRICT")
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ends_at: datetime = Field(sa_type=UTCDateTime)
@@ -231,3 +248,30 @@ class MeetingJob(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActivationRequest(SQLModel, table=True):
+    """A request to register this system's OAuth redirect URL at GoTo, worked through by support staff.
+
+    The URL itself is not stored: it holds the callback token, a secret kept encrypted elsewhere. A hash
+    identifies it (is this still the current URL?) and a masked hint shows it once it is out of date.
+    """
+
+    __tablename__ = "activation_request"
+    __table_args__ = (sa.Index("ix_activation_request_status", "status", "requested_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    system_name: str = Field(max_length=120, index=True)
+    url_hash: str = Field(max_length=64)
+    url_hint: str = Field(max_length=1000)
+    contact: str = Field(default="", max_length=254)
+    note: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=12)  # pending | registered | superseded | rejected
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    requested_by_name: str = Field(default="", max_length=120)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    decided_by_name: str = Field(default="", max_length=120)
+    registered_via: str = Field(default="", max_length=10)  # sandbox | manual
+    reason: str = Field(default="", max_length=500)  # why support rejected it
+    superseded_by_id: int | None = Field(default=None, foreign_key="activation_request.id", ondelete="SET NULL")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import addon, audit
 from core.errors import NotFound, RoomDeskError
 from core.goto import GotoApi, GotoError, GotoMeetingActive, GotoNotFound
 from core.models import Appointment, Booking, GotoMeetingData, Participant, Role, Room, RoomLink, User
@@ -32,6 +32,7 @@ class AccountBusy(RoomDeskError):
 def start_meeting(session: Session, *, user: User, appointment_id: int, api: GotoApi) -> StartResult:
     """The URL to open now: host URL fetched fresh from GoTo, or the join URL for everybody else."""
     require_role(user, Role.staff, Role.admin)
+    addon.ensure_may_use_goto(session, user)  # starting meetings is a GoTo feature (authorized groups)
     appt = session.get(Appointment, appointment_id)
     data = session.get(GotoMeetingData, appointment_id)
     if appt is None:

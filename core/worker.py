@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 
-from core import meetings
+from core import meetings, series_cleanup
 from core.connect import GotoConnection
 
 TOKEN_HORIZON = timedelta(minutes=10)
@@ -17,10 +17,14 @@ def run_pass(engine: Engine, connection: GotoConnection) -> str:
     """One pass over every job; returns a one-line report."""
     outcomes = connection.tokens.refresh_expiring(TOKEN_HORIZON)
     failed = [f"{o.room}: {o.detail}" for o in outcomes if not o.ok]
+    try:  # series first: occurrences it opens ahead of time get their meetings in this same pass
+        series = series_cleanup.run_series_pass(engine)
+    except Exception as err:  # noqa: BLE001  (a series problem must not hold up the meeting jobs)
+        series = f"series step failed: {type(err).__name__}: {err}"
     done, postponed = meetings.run_due(engine, connection.client)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     line = (f"{stamp} tokens refreshed: {sum(o.ok for o in outcomes)}, failed: {len(failed)}; "
-            f"meeting jobs done: {done}, postponed: {postponed}")
+            f"meeting jobs done: {done}, postponed: {postponed}; {series}")
     return line + ("".join(f"\n  {f}" for f in failed))
 
 

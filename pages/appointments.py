@@ -12,6 +12,7 @@ from core.errors import OverbookingWarning, RoomDeskError, StaleAppointment
 from core.i18n import format_datetime, format_time
 from ui.goto import goto
 from ui.meeting_panel import meeting_panel
+from ui.occurrence_panel import make_recurring_button, occurrence_panel
 from ui.session import engine, error, flash, guard, lang, t
 
 user = guard("admin", "staff")
@@ -32,7 +33,7 @@ with session_scope(engine()) as session:
 table = st.dataframe(
     [{t("appointments.when"): f"{format_datetime(r['start'], lang(), user.time_zone)} – "
                               f"{format_time(r['end'], lang(), user.time_zone)}",
-      t("appointments.subject"): r["subject"], t("appointments.room"): r["room"] or "—",
+      t("appointments.subject"): ("↻ " if r.get("occurrence") else "") + r["subject"], t("appointments.room"): r["room"] or "—",
       t("appointments.organizer"): r["organizer"],
       t("appointments.state"): t("appointments.overbooked") if r["overbooked"] else ""} for r in rows],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="appointment_table",
@@ -45,12 +46,17 @@ if st.button(t("appointments.new"), key="new_appointment", icon=":material/add:"
     st.session_state.pop("pending", None)
 elif selected:
     picked = rows[selected[0]]["id"]
+    if rows[selected[0]].get("occurrence"):  # one occurrence of a series: ui/occurrence_panel.py
+        picked = ("occurrence", picked, rows[selected[0]]["occurrence"])
     if st.session_state.get("editing") != picked:
         st.session_state["editing"] = picked
         st.session_state.pop("pending", None)
 
 editing = st.session_state.get("editing")
 if editing is None:
+    st.stop()
+if isinstance(editing, tuple):
+    occurrence_panel(user, editing[1], editing[2])
     st.stop()
 view = None
 if editing != "new":
@@ -171,6 +177,7 @@ if pending:
 
 if view:
     meeting_panel(user, view)
+    make_recurring_button(view)
     with st.popover(t("action.delete"), icon=":material/delete:"):
         st.write(t("appointments.delete_confirm", subject=view.subject))
         if st.button(t("appointments.delete_really"), type="primary", key="delete_appointment"):

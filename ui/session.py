@@ -31,7 +31,8 @@ def current_user() -> User | None:
     """The signed-in user, re-read every run so a deactivated account loses access at once."""
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
-        return None
+        from ui.sso import user_from_identity_provider  # single sign-on, when [auth] is configured
+        return user_from_identity_provider()
     with session_scope(engine()) as session:
         try:
             return auth.get_user(session, user_id)
@@ -65,6 +66,9 @@ def sign_in_form() -> None:
     """The sign-in form, plus the demo sign-ins when this installation runs the demo."""
     st.title(t("signin.title"))
     st.caption(t("signin.intro"))
+    from ui.sso import sign_in_options
+    if sign_in_options():  # signed in at the identity provider, but unknown here: only "ask an admin"
+        return
     with st.form("sign_in"):
         username = st.text_input(t("signin.username"), key="signin_username")
         password = st.text_input(t("signin.password"), type="password", key="signin_password")
@@ -106,6 +110,8 @@ def guard(*roles: str) -> User:
 
 
 def sign_out() -> None:
+    from ui.sso import sign_out_of_identity_provider
+    sign_out_of_identity_provider()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
 

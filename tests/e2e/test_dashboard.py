@@ -6,6 +6,7 @@ import pytest
 from tests.e2e.conftest import settle
 
 pytestmark = pytest.mark.browser
+LINKED_ROOM = "Board Room"  # the first room on the Rooms page (name order), linked by the linking test
 
 
 def test_a_deep_link_shows_only_the_sign_in_form(browser, dashboard_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +48,9 @@ def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_
     settle(page)
     page.get_by_role("button", name="Link GoTo account").click()
     settle(page)
-    account = page.get_by_text("@sandbox.roomdesk.test").last.inner_text().split("Sign in there as ")[-1].split(". ")[0]
+    hint = page.get_by_text("Sign in there as")
+    hint.wait_for()
+    account = hint.inner_text().split("Sign in there as ")[-1].split(". ")[0]
     with context.expect_page() as opened:
         page.get_by_role("link", name="Continue to the GoTo sign-in").click()
     consent = opened.value
@@ -57,6 +60,47 @@ def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_
     consent.get_by_role("button", name="Allow").click()
     consent.wait_for_url(f"{dashboard_url}/goto_callback**", timeout=30_000)
     settle(consent)
-    consent.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
+    shown = consent.locator("[data-testid='stAlert']").first
+    shown.wait_for(timeout=30_000)
+    assert "is now linked to its GoTo account" in shown.inner_text()
     assert "code=" not in consent.url and "state=" not in consent.url
+    context.close()
+
+
+def test_staff_books_a_linked_room_starts_the_meeting_and_sends_the_invitation(browser, dashboard_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Runs after the linking test above: the Board Room account is linked by then."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.goto(dashboard_url)
+    settle(page)
+    page.get_by_label("User name", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.get_by_role("link", name="Appointments").click()
+    settle(page)
+    page.get_by_role("button", name="New appointment").click()
+    settle(page)
+    page.get_by_role("textbox", name="Subject").fill("Browser call")
+    page.get_by_role("textbox", name="External participants").fill("guest@example.org")
+    page.get_by_role("combobox", name="Room").click()
+    page.get_by_role("option", name=LINKED_ROOM).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Save", exact=True).click()
+    settle(page)
+    if page.get_by_role("button", name="Book anyway").count():  # the demo may already use that hour
+        page.get_by_role("button", name="Book anyway").click()
+        settle(page)
+    page.get_by_text("Join the meeting:").first.wait_for(timeout=30_000)  # the invitation block is shown
+    page.get_by_role("button", name="Start meeting").click()
+    settle(page)
+    host = page.get_by_role("link", name="Open GoTo Meeting as host")
+    assert "/host/" in host.get_attribute("href")
+    page.get_by_text("Send invitation to participants").click()
+    page.get_by_role("button", name="Save and close").click()
+    settle(page)
+    if page.get_by_role("button", name="Book anyway").count():
+        page.get_by_role("button", name="Book anyway").click()
+        settle(page)
+    page.get_by_text("placed in the outbox").wait_for(timeout=30_000)
     context.close()
