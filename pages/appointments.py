@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import appointments, auth, mail, meetings, rooms
+from core import addon, appointments, auth, mail, meetings, rooms
 from core.db import session_scope
 from core.errors import OverbookingWarning, RoomDeskError, StaleAppointment
 from core.i18n import format_datetime, format_time
@@ -27,7 +27,8 @@ window_start = datetime.combine(first_day, time(0), tz)
 with session_scope(engine()) as session:
     rows = appointments.list_appointments(session, user=user, start=window_start,
                                           end=window_start + timedelta(weeks=weeks), mine_only=mine)
-    bookable = rooms.bookable_rooms(session, user=user)
+    goto_allowed = addon.may_use_goto(session, user)  # services refuse anyway; this only hides what can't be used
+    bookable = rooms.bookable_rooms(session, user=user) if goto_allowed else []
     people = auth.list_users(session)
 
 table = st.dataframe(
@@ -97,7 +98,8 @@ with st.form(f"appointment_{suffix}"):
     end_time = c4.time_input(t("appointments.end_time"), value=end0.time(), step=900, key=f"end_time_{suffix}")
     room_ids = st.multiselect(t("appointments.room"), list(room_names), format_func=room_names.get,
                               default=[view.room_id] if view and view.room_id else [], key=f"room_{suffix}",
-                              help=t("appointments.room_help"))
+                              help=t("appointments.room_help") if goto_allowed else t("appointments.no_goto"),
+                              disabled=not goto_allowed)
     participants = st.multiselect(t("appointments.participants"), list(people_names), format_func=people_names.get,
                                   default=list(view.participant_ids) if view else [], key=f"participants_{suffix}")
     externals = st.text_area(t("appointments.external"), value="\n".join(view.external_emails) if view else "",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import meetings, starting
+from core import addon, meetings, starting
 from core.appointments import AppointmentView
 from core.db import session_scope
 from core.errors import RoomDeskError
@@ -17,6 +17,10 @@ def meeting_panel(user: User, view: AppointmentView) -> None:
     state = view.meeting
     if state.state == "none" and view.room is None:
         return
+    with session_scope(engine()) as session:
+        if not addon.may_use_goto(session, user):
+            st.caption(t("appointments.no_goto"))
+            return
     with st.container(border=True):
         st.markdown(f"**{t('meeting.title')}**")
         if state.state == "none":

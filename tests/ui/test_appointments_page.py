@@ -11,7 +11,7 @@ from core.appointments import AppointmentInput, save_appointment
 from core.db import session_scope
 from core.models import Appointment, Booking, User
 from tests.conftest import at as moment
-from tests.conftest import make_room
+from tests.conftest import make_room, make_user
 from tests.ui.conftest import page
 
 DAY = date(2026, 12, 8)
@@ -101,3 +101,19 @@ def test_a_stale_edit_is_refused_and_the_form_keeps_the_input(app_engine: Engine
     assert at.text_input(key=f"subject_{appt.id}").value == "Weekly sync (moved)"
     with session_scope(app_engine) as s:
         assert s.get(Appointment, appt.id).subject == "Colleague's title"
+
+
+def test_users_outside_the_authorized_groups_get_no_room_picker(app_engine: Engine, staff: int) -> None:
+    from core import addon
+    from core.models import Group
+    room_for(app_engine, staff)
+    with session_scope(app_engine) as s:
+        admin = make_user(s, role="admin")
+        sales = Group(name="Sales")
+        s.add(sales)
+        s.flush()
+        addon.set_authorized_groups(s, user=admin, group_ids=[sales.id])
+    at = page("pages/appointments.py", user_id=staff).run()
+    at.button(key="new_appointment").click().run()
+    picker = at.multiselect(key="room_new")
+    assert picker.disabled and picker.options == []
