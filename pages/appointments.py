@@ -31,7 +31,7 @@ with session_scope(engine()) as session:
     bookable = rooms.bookable_rooms(session, user=user) if goto_allowed else []
     people = auth.list_users(session)
 
-table = st.dataframe(
+table = None if not rows else st.dataframe(
     [{t("appointments.when"): f"{format_datetime(r['start'], lang(), user.time_zone)} – "
                               f"{format_time(r['end'], lang(), user.time_zone)}",
       t("appointments.subject"): ("↻ " if r.get("occurrence") else "") + r["subject"], t("appointments.room"): r["room"] or "—",

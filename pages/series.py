@@ -48,7 +48,7 @@ if user.role == "admin":
 mine = st.toggle(t("appointments.mine"), key="series_mine")
 with session_scope(engine()) as session:
     rows = list_series(session, user=user, mine_only=mine)
-table = st.dataframe(
+table = None if not rows else st.dataframe(
     [{t("series.subject"): r.subject, t("series.rule"): describe_rule(r.rule, r.time_zone, lang()),
       t("appointments.room"): r.room or "—", t("appointments.organizer"): r.organizer,
       t("series.next"): format_datetime(r.next_start, lang(), user.time_zone) if r.next_start else "—"} for r in rows],
