@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -83,3 +84,41 @@ def settle(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit is connected and has finished running the script."""
     page.wait_for_selector('[data-test-connection-state="CONNECTED"]', timeout=60_000)
     page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
+
+
+ROOM_OF = {f"room{n}@sandbox.roomdesk.test": name for n, name in
+           enumerate(["Sales 1", "Sales 2", "Consulting", "Support Desk", "Board Room", "Training"], start=1)}
+
+
+def sign_in(page, url: str, username: str = "admin") -> None:  # type: ignore[no-untyped-def]
+    """Open the dashboard and sign in as a demo user."""
+    page.goto(url)
+    settle(page)
+    page.get_by_label("User name", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
+def link_a_room(context, page, url: str):  # type: ignore[no-untyped-def]
+    """Link the room shown on the Rooms page through the sandbox's consent page; (room name, callback page)."""
+    page.get_by_role("link", name="Rooms").click()
+    settle(page)
+    page.get_by_role("button", name="Link GoTo account").first.click()
+    settle(page)
+    instructions = page.get_by_text(re.compile(r"Sign in there as \S+@sandbox\.roomdesk\.test")).last
+    instructions.wait_for(timeout=30_000)  # not just any account on the page: the one this link is for
+    account = instructions.inner_text().split("Sign in there as ")[-1].split(". ")[0].strip()
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Continue to the GoTo sign-in").click()
+    consent = opened.value
+    consent.wait_for_load_state()
+    consent.get_by_label("E-mail").fill(account)
+    consent.get_by_label("Password").fill("sandbox")
+    consent.get_by_role("button", name="Allow").click()
+    consent.wait_for_url(f"{url}/goto_callback**", timeout=30_000)
+    settle(consent)
+    shown = consent.locator("[data-testid='stAlert']").first
+    shown.wait_for(timeout=30_000)
+    assert "is now linked to its GoTo account" in shown.inner_text()
+    return ROOM_OF[account], consent

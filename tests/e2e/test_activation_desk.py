@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -13,12 +13,7 @@ pytestmark = pytest.mark.browser
 def signed_in(browser, dashboard_url: str, username: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB", timezone_id="Europe/Berlin")
     page = context.new_page()
-    page.goto(dashboard_url)
-    settle(page)
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
-    page.get_by_role("button", name="Sign in").click()
-    settle(page)
+    sign_in(page, dashboard_url, username)
     return context, page
 
 

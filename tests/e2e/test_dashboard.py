@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import link_a_room, settle, sign_in
 
 pytestmark = pytest.mark.browser
 LINKED_ROOM = "Board Room"  # the first room on the Rooms page (name order), linked by the linking test
@@ -21,11 +21,7 @@ def test_a_deep_link_shows_only_the_sign_in_form(browser, dashboard_url: str) ->
 
 def test_admin_signs_in_and_sees_the_timeline_with_conflicts(browser, dashboard_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB", timezone_id="Europe/Berlin")
-    page.goto(dashboard_url)
-    settle(page)
-    page.get_by_label("User name", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, dashboard_url)
     page.get_by_role("heading", name="Timeline").wait_for(timeout=60_000)
     settle(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
@@ -38,32 +34,10 @@ def test_admin_signs_in_and_sees_the_timeline_with_conflicts(browser, dashboard_
 def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_url: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-GB")
     page = context.new_page()
-    page.goto(dashboard_url)
-    settle(page)
-    page.get_by_label("User name", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
-    page.get_by_role("button", name="Sign in").click()
-    settle(page)
-    page.get_by_role("link", name="Rooms").click()
-    settle(page)
-    page.get_by_role("button", name="Link GoTo account").click()
-    settle(page)
-    hint = page.get_by_text("Sign in there as")
-    hint.wait_for()
-    account = hint.inner_text().split("Sign in there as ")[-1].split(". ")[0]
-    with context.expect_page() as opened:
-        page.get_by_role("link", name="Continue to the GoTo sign-in").click()
-    consent = opened.value
-    consent.wait_for_load_state()
-    consent.get_by_label("E-mail").fill(account)
-    consent.get_by_label("Password").fill("sandbox")
-    consent.get_by_role("button", name="Allow").click()
-    consent.wait_for_url(f"{dashboard_url}/goto_callback**", timeout=30_000)
-    settle(consent)
-    shown = consent.locator("[data-testid='stAlert']").first
-    shown.wait_for(timeout=30_000)
-    assert "is now linked to its GoTo account" in shown.inner_text()
-    assert "code=" not in consent.url and "state=" not in consent.url
+    sign_in(page, dashboard_url)
+    room, callback = link_a_room(context, page, dashboard_url)
+    assert room == LINKED_ROOM
+    assert "code=" not in callback.url and "state=" not in callback.url  # single-use values leave the address bar
     context.close()
 
 
@@ -71,12 +45,7 @@ def test_staff_books_a_linked_room_starts_the_meeting_and_sends_the_invitation(b
     """Runs after the linking test above: the Board Room account is linked by then."""
     context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="en-GB")
     page = context.new_page()
-    page.goto(dashboard_url)
-    settle(page)
-    page.get_by_label("User name", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
-    page.get_by_role("button", name="Sign in").click()
-    settle(page)
+    sign_in(page, dashboard_url)
     page.get_by_role("link", name="Appointments").click()
     settle(page)
     page.get_by_role("button", name="New appointment").click()

@@ -6,51 +6,16 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import link_a_room, settle, sign_in
 
 pytestmark = pytest.mark.browser
-
-ROOM_OF = {f"room{n}@sandbox.roomdesk.test": name for n, name in
-           enumerate(["Sales 1", "Sales 2", "Consulting", "Support Desk", "Board Room", "Training"], start=1)}
-
-
-def sign_in(page, url: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url)
-    settle(page)
-    page.get_by_label("User name", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill("roomdesk-demo")
-    page.get_by_role("button", name="Sign in").click()
-    settle(page)
-
-
-def link_a_room(context, page, url: str) -> str:  # type: ignore[no-untyped-def]
-    """Link the first unlinked demo room through the sandbox's consent page; returns its name."""
-    page.get_by_role("link", name="Rooms").click()
-    settle(page)
-    page.get_by_role("button", name="Link GoTo account").first.click()
-    settle(page)
-    instructions = page.get_by_text(re.compile(r"Sign in there as \S+@sandbox\.roomdesk\.test")).last
-    instructions.wait_for(timeout=30_000)  # not just any account on the page: the one this link is for
-    account = instructions.inner_text().split("Sign in there as ")[-1].split(". ")[0]
-    with context.expect_page() as opened:
-        page.get_by_role("link", name="Continue to the GoTo sign-in").click()
-    consent = opened.value
-    consent.wait_for_load_state()
-    consent.get_by_label("E-mail").fill(account)
-    consent.get_by_label("Password").fill("sandbox")
-    consent.get_by_role("button", name="Allow").click()
-    consent.wait_for_url(f"{url}/goto_callback**", timeout=30_000)
-    settle(consent)
-    consent.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
-    consent.close()
-    return ROOM_OF[account.strip()]
-
 
 def test_staff_opens_one_occurrence_of_a_series_and_gets_its_own_meeting(browser, dashboard_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-GB", timezone_id="Europe/Berlin")
     page = context.new_page()
     sign_in(page, dashboard_url)
-    room = link_a_room(context, page, dashboard_url)
+    room, consent = link_a_room(context, page, dashboard_url)
+    consent.close()
     page.get_by_role("link", name="Series").click()
     settle(page)
     page.get_by_role("button", name="New series").click()
