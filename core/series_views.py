@@ -96,6 +96,12 @@ def list_series(session: Session, *, user: User, mine_only: bool = False, includ
     return sorted(out, key=lambda r: (r.next_start is None, r.next_start or r.first_start))
 
 
+def is_series(session: Session, appointment_id: int) -> bool:
+    """Whether the appointment is a recurring series (its bars on the timeline are occurrences)."""
+    appt = session.get(Appointment, appointment_id)
+    return appt is not None and appt.rrule is not None
+
+
 def get_series(session: Session, *, user: User, series_id: int) -> SeriesView:
     """One series as its form shows it (user text only; the carried invitation apart)."""
     require_role(user, Role.staff, Role.admin)

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import rooms, timeline, utilisation
+from core import rooms, series_views, timeline, utilisation
 from core.db import session_scope
 from ui.charts import timeline_figure, utilisation_figure
+from ui.occurrence_panel import EDIT
 from ui.session import engine, guard, t
 
 user = guard("admin")
@@ -50,7 +51,13 @@ with tab_bookings:
                                 key="timeline_chart", on_select="rerun", selection_mode="points")
         points = event.selection.points if event and event.selection else []
         if points and points[0].get("customdata"):
-            st.session_state["editing"] = int(points[0]["customdata"][0])  # the Appointments page opens it
+            picked = int(points[0]["customdata"][0])
+            with session_scope(engine()) as session:
+                is_series = series_views.is_series(session, picked)
+            if is_series:  # a series bar is one of its occurrences: the Series page edits it
+                st.session_state[EDIT] = {"id": picked}
+                st.switch_page("pages/series.py")
+            st.session_state["editing"] = picked  # the Appointments page opens it
             st.switch_page("pages/appointments.py")
     if data.conflict_count:
         st.subheader(t("timeline.conflict_list"))

@@ -95,3 +95,18 @@ def test_sandbox_token_prints_a_working_access_token(data_dir: Path) -> None:
     finally:
         running.stop()
     assert answer.status_code == 200 and answer.json() == []
+
+
+def test_the_embedded_sandbox_comes_back_on_the_same_port(data_dir: Path) -> None:
+    """Join links written into notes point at the sandbox; a restart must not break them."""
+    from core.connect import connect_goto
+    first = connect_goto(get_engine(), get_settings())
+    url = first.sandbox.url
+    first.client.close()
+    first.sandbox.stop()
+    again = connect_goto(get_engine(), get_settings())
+    try:
+        assert again.sandbox.url == url
+    finally:
+        again.client.close()
+        again.sandbox.stop()

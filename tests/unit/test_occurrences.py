@@ -310,3 +310,12 @@ def test_import_books_series_per_occurrence_and_names_bad_rule_lines(engine: Eng
     problems = dict(caught.value.problems)
     assert sorted(problems) == [2, 3, 4] and "HOURLY" in problems[2] and "timezone" in problems[3]
     assert "not an occurrence" in problems[4]
+
+
+def test_the_timeline_can_tell_a_series_from_a_single_appointment(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
+    from core.series_views import is_series
+    staff, _, room, _ = world
+    series = create(engine, staff, weekly(room.id))
+    one = single(engine, staff, room, datetime(2026, 12, 8, 9, tzinfo=BERLIN))
+    with session_scope(engine) as s:
+        assert is_series(s, series.id) and not is_series(s, one.id) and not is_series(s, 999_999)
