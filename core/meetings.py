@@ -1,6 +1,7 @@
 """GoTo meetings on demand: the intent is recorded with the save, the GoTo calls run as claimed jobs."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,13 +120,29 @@ def run_now(engine: Engine, api: GotoApi, job_id: int) -> bool:
     return run_job(engine, api, job_id) if job else False
 
 
-def sync_now(engine: Engine, api: GotoApi, appointment_id: int) -> MeetingState:
-    """Run this appointment's job now (after a save, or "retry now"); a job someone else runs is left alone."""
+def sync_now(engine: Engine, api: GotoApi, appointment_id: int, *, patience: float = 15.0) -> MeetingState:
+    """Run this appointment's job now (after a save, or "retry now").
+
+    If a worker holds the job right now, wait (up to `patience` seconds) for it to finish rather than run it
+    twice, so the person who just saved sees the outcome instead of a transient "pending".
+    """
     job_id = claim_for_appointment(engine, appointment_id)
     if job_id is not None:
         run_job(engine, api, job_id)
+    else:
+        _wait_while_claimed(engine, appointment_id, patience)
     with session_scope(engine) as session:
         return meeting_state(session, appointment_id)
+
+
+def _wait_while_claimed(engine: Engine, appointment_id: int, patience: float) -> None:
+    pause = threading.Event()
+    for _ in range(int(patience / 0.2)):
+        with session_scope(engine) as session:
+            job = session.exec(select(MeetingJob).where(MeetingJob.appointment_id == appointment_id)).first()
+            if job is None or job.claimed_until is None or job.claimed_until < utcnow():
+                return
+        pause.wait(0.2)  # the other runner is talking to GoTo; look again shortly
 
 
 def run_due(engine: Engine, api: GotoApi, limit: int = 100) -> tuple[int, int]:
