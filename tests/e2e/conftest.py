@@ -45,9 +45,12 @@ def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, at
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard on the embedded default: empty data directory, so the first start seeds the demo."""
+    """The dashboard on the embedded default: empty data directory, so the first start seeds the demo.
+
+    One per test module, so one journey's changes (a new token, linked rooms) never leak into another's.
+    """
     data = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
     env = {**os.environ, "ROOMDESK_DATA_DIR": str(data)}
@@ -118,7 +121,8 @@ def link_a_room(context, page, url: str):  # type: ignore[no-untyped-def]
     consent.get_by_role("button", name="Allow").click()
     consent.wait_for_url(f"{url}/goto_callback**", timeout=30_000)
     settle(consent)
-    shown = consent.locator("[data-testid='stAlert']").first
-    shown.wait_for(timeout=30_000)
-    assert "is now linked to its GoTo account" in shown.inner_text()
+    try:
+        consent.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
+    except Exception as err:  # say what the page showed instead (a refusal names its reason)
+        raise AssertionError(f"callback page said: {consent.inner_text('body')[:500]}") from err
     return ROOM_OF[account], consent

@@ -60,7 +60,8 @@ def test_staff_books_a_linked_room_starts_the_meeting_and_sends_the_invitation(b
     if page.get_by_role("button", name="Book anyway").count():  # the demo may already use that hour
         page.get_by_role("button", name="Book anyway").click()
         settle(page)
-    page.get_by_text("Join the meeting:").first.wait_for(timeout=30_000)  # the invitation block is shown
+    page.get_by_role("button", name="Start meeting").wait_for(timeout=30_000)  # shown once the meeting exists
+    assert "Join the meeting:" in page.locator("[data-testid='stCode']").first.inner_text()
     page.get_by_role("button", name="Start meeting").click()
     settle(page)
     host = page.get_by_role("link", name="Open GoTo Meeting as host")
