@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from core.config import get_settings
 from core.db import get_engine, make_engine, session_scope, upgrade
-from core.models import Group, Room, RoomPermission, User
+from core.models import Booking, Group, Room, RoomPermission, User
 from tests import pg
 
 _counter = itertools.count(1)
@@ -100,6 +100,20 @@ def make_room(session: Session, *, name: str | None = None, goto_account: str | 
         session.add(RoomPermission(room_id=room.id, user_id=bookable_by.id, may_book=True))
         session.flush()
     return room
+
+
+def make_booking(session: Session, room: Room, start: datetime, end: datetime, subject: str = "Meeting",
+                 organizer: User | None = None) -> Booking:
+    """An appointment holding `room` over [start, end), written directly (no service rules)."""
+    from core.models import Appointment
+    appt = Appointment(subject=subject, starts_at=start, ends_at=end, time_zone="UTC",
+                       organizer_id=organizer.id if organizer else None, organizer_name="Guest Person")
+    session.add(appt)
+    session.flush()
+    booking = Booking(appointment_id=appt.id, room_id=room.id, starts_at=start, ends_at=end)  # type: ignore[arg-type]
+    session.add(booking)
+    session.flush()
+    return booking
 
 
 def at(hours: float, *, day: int = 0) -> datetime:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,21 +46,18 @@ def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, at
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard on the embedded default: empty data directory, so the first start seeds the demo.
-
-    One per test module, so one journey's changes (a new token, linked rooms) never leak into another's.
-    """
-    data = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
-    env = {**os.environ, "ROOMDESK_DATA_DIR": str(data)}
-    env.pop("ROOMDESK_DATABASE_URL", None)
+@contextmanager
+def running_dashboard(data: Path, *, extra_args: tuple[str, ...] = (), port: int | None = None,
+                      env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run dashboard.py` on loopback with its own data directory; yields its URL once healthy."""
+    port = port or _free_port()
+    environment = {**os.environ, "ROOMDESK_DATA_DIR": str(data), **(env or {})}
+    environment.pop("ROOMDESK_DATABASE_URL", None)
     log = open(data / "streamlit.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         *extra_args], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(proc, f"{url}/_stcore/health", data / "streamlit.log")
@@ -67,6 +65,17 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the embedded default: empty data directory, so the first start seeds the demo.
+
+    One per test module, so one journey's changes (a new token, linked rooms) never leak into another's.
+    """
+    with running_dashboard(tmp_path_factory.mktemp("e2e-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

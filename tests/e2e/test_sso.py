@@ -7,11 +7,8 @@ them exactly as it would Google's or Entra's.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.e2e.conftest import ROOT, _free_port, settle, wait_until_healthy
+from tests.e2e.conftest import _free_port, running_dashboard, settle
 
 pytestmark = pytest.mark.browser
 CLIENT_ID, CLIENT_SECRET = "roomdesk", "oidc-test-secret"
@@ -107,19 +104,9 @@ def sso_dashboard(provider: OidcProvider, tmp_path_factory: pytest.TempPathFacto
         f'[auth]\nredirect_uri = "{url}/oauth2callback"\ncookie_secret = "{secrets.token_hex(16)}"\n'
         f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
         f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n')
-    env = {**os.environ, "ROOMDESK_DATA_DIR": str(data), "ROOMDESK_EMBEDDED_WORKER": "0"}
-    env.pop("ROOMDESK_DATABASE_URL", None)
-    log = open(data / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--secrets.files", str(data / "secrets.toml")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(proc, f"{url}/_stcore/health", data / "streamlit.log")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with running_dashboard(data, port=port, extra_args=("--secrets.files", str(data / "secrets.toml")),
+                           env={"ROOMDESK_EMBEDDED_WORKER": "0"}) as started:
+        yield started
 
 
 def sign_in_at_provider(browser, url: str):  # type: ignore[no-untyped-def]

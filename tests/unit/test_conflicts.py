@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from core.conflicts import find_overbookings, overbookings_in_window
-from core.models import Appointment, Booking, Room
-from tests.conftest import at, make_room
+from tests.conftest import at, make_room, make_booking
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -109,14 +108,7 @@ def test_find_overbookings_agrees_with_a_minute_by_minute_count(raw: list[tuple[
 
 # --- the window service ------------------------------------------------------------------------------
 
-def book(session: Session, room: Room, start: datetime, end: datetime, subject: str = "Meeting") -> Booking:
-    appt = Appointment(subject=subject, starts_at=start, ends_at=end, time_zone="UTC")
-    session.add(appt)
-    session.flush()
-    booking = Booking(appointment_id=appt.id, room_id=room.id, starts_at=start, ends_at=end)  # type: ignore[arg-type]
-    session.add(booking)
-    session.flush()
-    return booking
+book = make_booking
 
 
 def test_a_chain_crossing_the_window_edge_is_reported_whole_with_its_subjects(session: Session) -> None:

@@ -7,21 +7,11 @@ import pytest
 from sqlmodel import Session
 
 from core.errors import PermissionDenied
-from core.models import Appointment, Booking, Room, User
 from core.timeline import timeline_data
-from tests.conftest import at, make_room, make_user
+from tests.conftest import at, make_room, make_user, make_booking
 
 
-def book(session: Session, room: Room, start: datetime, end: datetime, subject: str = "Meeting",
-         organizer: User | None = None) -> Booking:
-    appt = Appointment(subject=subject, starts_at=start, ends_at=end, time_zone="UTC",
-                       organizer_id=organizer.id if organizer else None, organizer_name="Guest Person")
-    session.add(appt)
-    session.flush()
-    booking = Booking(appointment_id=appt.id, room_id=room.id, starts_at=start, ends_at=end)  # type: ignore[arg-type]
-    session.add(booking)
-    session.flush()
-    return booking
+book = make_booking
 
 
 def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session) -> None:
