@@ -1,10 +1,11 @@
 """Room Desk dashboard: sign-in, navigation by role, and the sidebar's system status."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core.config import get_settings
-from core.external_access import CALLBACK_PATH
+from core.access.external_access import CALLBACK_PATH
+from core.kernel.config import get_settings
 from ui.goto import goto
 from ui.session import activation_banner, current_user, engine, sign_in_form, sign_out, t
 
@@ -16,8 +17,9 @@ user = current_user()
 if user is None:
     # Only the sign-in page exists until someone signs in, so a deep link can show nothing else.
     # The OAuth callback arrives in a fresh browser session; it checks its own token and state.
-    st.navigation([st.Page(sign_in_form, title=t("signin.title"), url_path="signin"), CALLBACK],
-                  position="hidden").run()
+    st.navigation(
+        [st.Page(sign_in_form, title=t("signin.title"), url_path="signin"), CALLBACK], position="hidden"
+    ).run()
     st.stop()
 
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
@@ -32,8 +34,11 @@ PAGES = {  # file, title key, icon, roles; the first page a role may see is its 
     "audit": ("pages/audit.py", "audit.nav", ":material/history:", {"admin"}),
     "profile": ("pages/profile.py", "nav.profile", ":material/person:", {"admin", "staff", "support"}),
 }
-pages = [st.Page(path, title=t(title), icon=icon, url_path=name)
-         for name, (path, title, icon, roles) in PAGES.items() if user.role in roles]
+pages = [
+    st.Page(path, title=t(title), icon=icon, url_path=name)
+    for name, (path, title, icon, roles) in PAGES.items()
+    if user.role in roles
+]
 
 # Our own sidebar links, so the callback page stays registered (GoTo returns to it) but is never listed.
 current = st.navigation(pages + [CALLBACK], position="hidden")

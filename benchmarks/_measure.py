@@ -1,4 +1,5 @@
 """Timing and peak-memory helpers shared by the benchmark scripts (Linux /proc)."""
+
 from __future__ import annotations
 
 import resource
@@ -52,4 +53,6 @@ def repeat(fn: Callable[[], Any], times: int) -> tuple[list[float], Any]:
 
 
 def summary(seconds: list[float]) -> str:
-    return f"median {statistics.median(seconds):.3f} s (best {min(seconds):.3f}, first {seconds[0]:.3f}, n={len(seconds)})"
+    return (
+        f"median {statistics.median(seconds):.3f} s (best {min(seconds):.3f}, first {seconds[0]:.3f}, n={len(seconds)})"
+    )

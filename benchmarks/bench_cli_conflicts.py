@@ -5,6 +5,7 @@ user typing the command; peak memory is the child's own maximum resident set (as
 
     python benchmarks/bench_cli_conflicts.py [--bookings N] [--rooms R]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import data  # noqa: E402
 
-# Used only while core.cli cannot be imported: the same command mounted the way core/cli.py mounts it.
-FALLBACK = ("import typer; from core.cli_bookings import conflicts_command; app = typer.Typer(); "
-            "app.callback()(lambda: None); app.command('conflicts')(conflicts_command); app()")
+# Used only while core.cli.main cannot be imported: the same command mounted the way core/cli/main.py mounts it.
+FALLBACK = (
+    "import typer; from core.cli.bookings import conflicts_command; app = typer.Typer(); "
+    "app.callback()(lambda: None); app.command('conflicts')(conflicts_command); app()"
+)
 WINDOWS = [  # label, --from, --to
     ("one week (about 12,500 bookings)", "2026-03-02T00:00:00+01:00", "2026-03-09T00:00:00+01:00"),
     ("one month", "2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00"),
@@ -31,10 +34,14 @@ WINDOWS = [  # label, --from, --to
 
 
 def command() -> tuple[list[str], str]:
-    probe = subprocess.run([sys.executable, "-c", "import core.cli"], cwd=ROOT, capture_output=True)
+    probe = subprocess.run([sys.executable, "-c", "import core.cli.main"], cwd=ROOT, capture_output=True)
     if probe.returncode == 0:
-        return [sys.executable, "-m", "core.cli"], "python -m core.cli"
-    return [sys.executable, "-c", FALLBACK], "conflicts_command in a minimal Typer app (core.cli not importable yet)"
+        return [sys.executable, "-m", "core.cli.main"], "python -m core.cli.main"
+    return [
+        sys.executable,
+        "-c",
+        FALLBACK,
+    ], "conflicts_command in a minimal Typer app (core.cli.main not importable yet)"
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
@@ -65,8 +72,10 @@ def main() -> None:
         for extra in ([], ["--json"]):
             argv = [*base, "conflicts", "--from", start, "--to", end, *extra]
             took, peak, code, last = run(argv, env)
-            print(f"{label:<34} {' '.join(['conflicts', *extra]):<17} {took:6.2f} s  peak RSS {peak:5.0f} MiB  "
-                  f"exit {code}  | {last[:60]}")
+            print(
+                f"{label:<34} {' '.join(['conflicts', *extra]):<17} {took:6.2f} s  peak RSS {peak:5.0f} MiB  "
+                f"exit {code}  | {last[:60]}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Importing a 100,000-row bookings CSV into a fresh SQLite database (goal: well under a minute).
 
-    python benchmarks/bench_import.py [--rows 100000] [--rooms 200]
+python benchmarks/bench_import.py [--rows 100000] [--rooms 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._measure import peak_mb, reset_peak, rss_mb, timed  # noqa: E402
 from benchmarks.data import OUT, booking_frame  # noqa: E402
-from core.db import make_engine, session_scope, upgrade  # noqa: E402
-from core.importing import import_bookings  # noqa: E402
+from core.admin.importing import import_bookings  # noqa: E402
+from core.kernel.db import make_engine, session_scope, upgrade  # noqa: E402
 
 
 def csv_file(rows: int, rooms: int) -> Path:
@@ -28,13 +29,16 @@ def csv_file(rows: int, rooms: int) -> Path:
         OUT.mkdir(parents=True, exist_ok=True)
         frame = booking_frame(rows, rooms, seed=7)
         local = lambda col: frame[col].dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin")  # noqa: E731
-        pd.DataFrame({
-            "room": frame["room_id"].map(lambda r: f"Room {r:03d}"),
-            "goto_account": frame["room_id"].map(lambda r: f"room{r:03d}@import.roomdesk.test"),
-            "subject": [f"Imported meeting {i}" for i in frame["id"]],
-            "start": local("start").map(lambda t: t.isoformat()), "end": local("end").map(lambda t: t.isoformat()),
-            "organizer": np.where(frame["id"] % 3 == 0, "admin", "Someone Outside"),
-        }).to_csv(path, index=False)
+        pd.DataFrame(
+            {
+                "room": frame["room_id"].map(lambda r: f"Room {r:03d}"),
+                "goto_account": frame["room_id"].map(lambda r: f"room{r:03d}@import.roomdesk.test"),
+                "subject": [f"Imported meeting {i}" for i in frame["id"]],
+                "start": local("start").map(lambda t: t.isoformat()),
+                "end": local("end").map(lambda t: t.isoformat()),
+                "organizer": np.where(frame["id"] % 3 == 0, "admin", "Someone Outside"),
+            }
+        ).to_csv(path, index=False)
     return path
 
 
@@ -53,8 +57,10 @@ def main() -> None:
             with session_scope(engine) as session:
                 took, result = timed(lambda: import_bookings(session, source=source, create_rooms=True))
             engine.dispose()
-        print(f"run {run + 1}: imported {result.rows:,} rows, created {result.rooms_created} rooms in {took:.2f} s "
-              f"({result.rows / took:,.0f} rows/s); peak RSS {peak_mb():.0f} MiB (+{peak_mb() - before:.0f} MiB)")
+        print(
+            f"run {run + 1}: imported {result.rows:,} rows, created {result.rooms_created} rooms in {took:.2f} s "
+            f"({result.rows / took:,.0f} rows/s); peak RSS {peak_mb():.0f} MiB (+{peak_mb() - before:.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ another per room with gaps, and a few percent deliberately pulled into their pre
 
     python benchmarks/data.py [--bookings 1000000] [--rooms 500] [--seed 42]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.db import make_engine, upgrade  # noqa: E402
+from core.kernel.db import make_engine, upgrade  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 DAY_MINUTES = 600  # 08:00-18:00
@@ -48,8 +49,9 @@ def booking_frame(n: int, rooms: int, seed: int, overlap: float = 0.05) -> pd.Da
     calendar_day = (day // 5) * 7 + day % 5
     start = FIRST_DAY + (calendar_day * 1440 + minute).astype("timedelta64[m]")
     end = start + duration.astype("timedelta64[m]")
-    frame = pd.DataFrame({"room_id": room, "start": start.astype("datetime64[us]"),
-                          "end": end.astype("datetime64[us]")}).sort_values(["start", "room_id"], ignore_index=True)
+    frame = pd.DataFrame(
+        {"room_id": room, "start": start.astype("datetime64[us]"), "end": end.astype("datetime64[us]")}
+    ).sort_values(["start", "room_id"], ignore_index=True)
     return frame.assign(id=np.arange(1, n + 1))
 
 
@@ -67,16 +69,21 @@ def write_database(path: Path, frame: pd.DataFrame, rooms: int) -> None:
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
     now = "2026-01-01 00:00:00.000000"
-    con.executemany("INSERT INTO room (id, name, goto_account, description, active, created_at) VALUES (?,?,?,?,?,?)",
-                    [(r, f"Room {r:03d}", f"room{r:03d}@bench.roomdesk.test", "", 1, now) for r in range(1, rooms + 1)])
+    con.executemany(
+        "INSERT INTO room (id, name, goto_account, description, active, created_at) VALUES (?,?,?,?,?,?)",
+        [(r, f"Room {r:03d}", f"room{r:03d}@bench.roomdesk.test", "", 1, now) for r in range(1, rooms + 1)],
+    )
     starts, ends, ids = _text(frame["start"]), _text(frame["end"]), frame["id"].tolist()
     organizers = [ORGANIZERS[i % len(ORGANIZERS)] for i in ids]
     con.executemany(
         "INSERT INTO appointment (id, subject, starts_at, ends_at, time_zone, organizer_id, organizer_name, note, "
         "external_emails, version, created_at, updated_at) VALUES (?,?,?,?,'Europe/Berlin',NULL,?,'','',1,?,?)",
-        zip(ids, (f"Meeting {i}" for i in ids), starts, ends, organizers, [now] * len(ids), [now] * len(ids)))
-    con.executemany("INSERT INTO booking (id, appointment_id, room_id, starts_at, ends_at) VALUES (?,?,?,?,?)",
-                    zip(ids, ids, frame["room_id"].tolist(), starts, ends))
+        zip(ids, (f"Meeting {i}" for i in ids), starts, ends, organizers, [now] * len(ids), [now] * len(ids)),
+    )
+    con.executemany(
+        "INSERT INTO booking (id, appointment_id, room_id, starts_at, ends_at) VALUES (?,?,?,?,?)",
+        zip(ids, ids, frame["room_id"].tolist(), starts, ends),
+    )
     con.commit()
     con.execute("ANALYZE")
     con.close()

@@ -1,11 +1,12 @@
 """The OAuth redirect URL: GoTo sends the browser here after someone allowed (or denied) access."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts
-from core.db import session_scope
-from core.errors import RoomDeskError
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.meetings import accounts
 from ui.goto import goto
 from ui.session import engine, error, guard, t
 
@@ -19,8 +20,9 @@ try:
     with session_scope(engine()) as session:  # committed on its own: a state is used up even if linking fails
         pending = accounts.claim_state(session, token=params.get("token", ""), state=params.get("state", ""))
     with session_scope(engine()) as session:
-        room = accounts.finish_linking(session, pending=pending, code=params.get("code"), error=params.get("error"),
-                                       oauth=goto().client)
+        room = accounts.finish_linking(
+            session, pending=pending, code=params.get("code"), error=params.get("error"), oauth=goto().client
+        )
     st.success(t("callback.linked", room=room.name), icon=":material/check_circle:")
 except RoomDeskError as err:
     error(err)

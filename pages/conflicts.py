@@ -1,4 +1,5 @@
 """Conflicts (staff): every overbooked slot, soonest first; move an appointment in one click, or resolve all."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -6,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import conflict_desk
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.i18n import format_datetime, format_time
+from core.conflicts import desk as conflict_desk
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.i18n import format_datetime, format_time
 from ui.goto import goto
 from ui.session import engine, error, flash, guard, lang, t
 
@@ -18,8 +19,9 @@ tz = ZoneInfo(user.time_zone)
 st.title(t("conflicts.title"))
 st.caption(t("conflicts.intro"))
 today = datetime.now(tz).date()
-window = st.date_input(t("timeline.window"), value=(today, today + timedelta(days=13)), key="conflict_window",
-                       format="DD.MM.YYYY")
+window = st.date_input(
+    t("timeline.window"), value=(today, today + timedelta(days=13)), key="conflict_window", format="DD.MM.YYYY"
+)
 if not isinstance(window, tuple) or len(window) != 2:
     st.info(t("timeline.pick_end"))
     st.stop()
@@ -41,8 +43,9 @@ tab_list, tab_all = st.tabs([t("conflicts.tab_list", count=len(slots)), t("confl
 with tab_list:
     for n, slot in enumerate(slots):
         with st.container(border=True):
-            st.markdown(f"**{slot.room}** · {when(slot.start, slot.end)} · "
-                        + t("conflicts.at_once", count=slot.concurrency))
+            st.markdown(
+                f"**{slot.room}** · {when(slot.start, slot.end)} · " + t("conflicts.at_once", count=slot.concurrency)
+            )
             for item in slot.appointments:
                 left, right = st.columns([3, 2])
                 left.write(f"{item.subject} — {item.organizer}, {when(item.start, item.end)}")
@@ -50,12 +53,23 @@ with tab_list:
                     right.caption(t("conflicts.no_free_room"))
                     continue
                 names = dict(item.free_rooms)
-                target = right.selectbox(t("conflicts.move_to"), list(names), format_func=names.get,
-                                         key=f"target_{n}_{item.appointment_id}", label_visibility="collapsed")
+                target = right.selectbox(
+                    t("conflicts.move_to"),
+                    list(names),
+                    format_func=names.get,
+                    key=f"target_{n}_{item.appointment_id}",
+                    label_visibility="collapsed",
+                )
                 if right.button(t("conflicts.move", room=names[target]), key=f"move_{n}_{item.appointment_id}"):
                     try:
-                        conflict_desk.move_appointment(engine(), user=user, appointment_id=item.appointment_id,
-                                                       room_id=target, api=goto().client, notify=notify)
+                        conflict_desk.move_appointment(
+                            engine(),
+                            user=user,
+                            appointment_id=item.appointment_id,
+                            room_id=target,
+                            api=goto().client,
+                            notify=notify,
+                        )
                         flash(t("conflicts.moved", subject=item.subject, room=names[target]))
                         st.rerun()
                     except RoomDeskError as err:
@@ -68,16 +82,27 @@ with tab_all:
     plan = st.session_state.get("plan")
     if plan is not None:
         if plan.rows:
-            st.dataframe([{t("appointments.subject"): r["subject"], t("appointments.when"): when(r["start"], r["end"]),
-                           t("conflicts.from"): r["from"], t("conflicts.to"): r["to"]} for r in plan.rows],
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                [
+                    {
+                        t("appointments.subject"): r["subject"],
+                        t("appointments.when"): when(r["start"], r["end"]),
+                        t("conflicts.from"): r["from"],
+                        t("conflicts.to"): r["to"],
+                    }
+                    for r in plan.rows
+                ],
+                hide_index=True,
+                width="stretch",
+            )
         if plan.extra_accounts:
             st.warning(t("conflicts.missing_accounts", count=plan.extra_accounts), icon=":material/warning:")
             for a, b, subjects in plan.unplaced:
                 st.write(f"- {when(a, b)}: {', '.join(subjects)}")
         if plan.moves and st.button(t("conflicts.apply", count=len(plan.moves)), key="apply_plan"):
-            failures = conflict_desk.apply_resolution(engine(), user=user, moves=plan.moves, api=goto().client,
-                                                    notify=notify)
+            failures = conflict_desk.apply_resolution(
+                engine(), user=user, moves=plan.moves, api=goto().client, notify=notify
+            )
             st.session_state.pop("plan", None)
             for appointment_id, message in failures.items():
                 st.error(f"#{appointment_id}: {message}")

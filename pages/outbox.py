@@ -1,13 +1,14 @@
 """Outbox (admin): every invitation e-mail, whether it was sent, waits for SMTP or failed; send the waiting ones."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import mail
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.i18n import format_datetime
-from core.models import OutboxMessage
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.i18n import format_datetime
+from core.kernel.models import OutboxMessage
+from core.meetings import mail
 from ui.session import engine, error, flash, guard, lang, t
 
 user = guard("admin")
@@ -44,15 +45,27 @@ def when(message: OutboxMessage) -> str:
 
 
 st.dataframe(
-    [{t("outbox.created"): when(m), t("outbox.method"): t(METHODS[m.method]),
-      t("outbox.subject"): m.subject,
-      t("outbox.recipients"): ", ".join(m.recipients.splitlines()), t("outbox.state"): state(m)} for m in messages],
-    hide_index=True, width="stretch",
+    [
+        {
+            t("outbox.created"): when(m),
+            t("outbox.method"): t(METHODS[m.method]),
+            t("outbox.subject"): m.subject,
+            t("outbox.recipients"): ", ".join(m.recipients.splitlines()),
+            t("outbox.state"): state(m),
+        }
+        for m in messages
+    ],
+    hide_index=True,
+    width="stretch",
 )
 
 by_id = {m.id: m for m in messages}
-chosen = st.selectbox(t("outbox.message"), list(by_id), key="outbox_message",
-                      format_func=lambda i: f"{when(by_id[i])} · {by_id[i].subject}")
+chosen = st.selectbox(
+    t("outbox.message"),
+    list(by_id),
+    key="outbox_message",
+    format_func=lambda i: f"{when(by_id[i])} · {by_id[i].subject}",
+)
 try:
     with session_scope(engine()) as session:
         message = mail.outbox_message(session, user=user, message_id=chosen)
@@ -65,5 +78,10 @@ st.caption(t("outbox.envelope", sender=message.sender, recipients=", ".join(mess
 {"sent": st.success, "waiting": st.info, "failed": st.error}[mail.outbox_state(message)](state(message))
 st.text(message.body)
 st.code(message.ics, language=None)
-st.download_button(t("outbox.download_ics"), data=message.ics, file_name=f"invite-{message.id}.ics",
-                   mime="text/calendar", key=f"download_ics_{message.id}")
+st.download_button(
+    t("outbox.download_ics"),
+    data=message.ics,
+    file_name=f"invite-{message.id}.ics",
+    mime="text/calendar",
+    key=f"download_ics_{message.id}",
+)

@@ -1,12 +1,15 @@
 """Rooms (admin): one room per GoTo account; create, edit, deactivate, and who may book it."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import accounts, auth, rooms
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.i18n import format_datetime
+from core.access import auth
+from core.booking import rooms
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.i18n import format_datetime
+from core.meetings import accounts
 from ui.goto import goto
 from ui.session import engine, error, flash, guard, lang, t
 
@@ -21,9 +24,17 @@ with session_scope(engine()) as session:
     groups = rooms.list_groups(session)
 
 st.dataframe(
-    [{t("rooms.name"): r.name, t("rooms.goto_account"): r.goto_account or "—", t("rooms.description"): r.description,
-      t("rooms.status"): t("rooms.active") if r.active else t("rooms.inactive")} for r in all_rooms],
-    hide_index=True, width="stretch",
+    [
+        {
+            t("rooms.name"): r.name,
+            t("rooms.goto_account"): r.goto_account or "—",
+            t("rooms.description"): r.description,
+            t("rooms.status"): t("rooms.active") if r.active else t("rooms.inactive"),
+        }
+        for r in all_rooms
+    ],
+    hide_index=True,
+    width="stretch",
 )
 
 with st.expander(t("rooms.new"), expanded=not all_rooms):
@@ -47,8 +58,12 @@ by_id = {r.id: r for r in all_rooms}
 room = by_id[st.selectbox(t("rooms.room"), list(by_id), format_func=lambda i: by_id[i].name, key="edit_room")]
 with st.form(f"edit_room_{room.id}"):
     name = st.text_input(t("rooms.name"), value=room.name, key=f"edit_name_{room.id}")
-    account = st.text_input(t("rooms.goto_account"), value=room.goto_account or "", key=f"edit_account_{room.id}",
-                            help=t("rooms.goto_account_help"))
+    account = st.text_input(
+        t("rooms.goto_account"),
+        value=room.goto_account or "",
+        key=f"edit_account_{room.id}",
+        help=t("rooms.goto_account_help"),
+    )
     description = st.text_area(t("rooms.description"), value=room.description, key=f"edit_description_{room.id}")
     if st.form_submit_button(t("action.save"), type="primary"):
         try:
@@ -70,8 +85,12 @@ with session_scope(engine()) as session:
     grants = rooms.list_permissions(session, user=user, room_id=room.id)
 for perm in grants:
     left, right = st.columns([5, 1])
-    rights = " · ".join(t(k) for k, on in (("rooms.may_book", perm.may_book), ("rooms.may_manage", perm.may_manage)) if on)
-    left.write(f"{':material/person:' if perm.subject_kind == 'user' else ':material/group:'} **{perm.subject_name}** — {rights or '—'}")
+    rights = " · ".join(
+        t(k) for k, on in (("rooms.may_book", perm.may_book), ("rooms.may_manage", perm.may_manage)) if on
+    )
+    left.write(
+        f"{':material/person:' if perm.subject_kind == 'user' else ':material/group:'} **{perm.subject_name}** — {rights or '—'}"
+    )
     if right.button(t("rooms.revoke"), key=f"revoke_{perm.id}"):
         with session_scope(engine()) as session:
             rooms.revoke(session, user=user, permission_id=perm.id)
@@ -79,7 +98,8 @@ for perm in grants:
 if not grants:
     st.info(t("rooms.no_permissions"))
 subjects = {f"group:{g.id}": t("rooms.group_label", name=g.name) for g in groups} | {
-    f"user:{u.id}": t("rooms.user_label", name=u.display_name) for u in users}
+    f"user:{u.id}": t("rooms.user_label", name=u.display_name) for u in users
+}
 with st.form(f"grant_{room.id}", clear_on_submit=True):
     subject = st.selectbox(t("rooms.subject"), list(subjects), format_func=subjects.get, key=f"grant_subject_{room.id}")
     book = st.checkbox(t("rooms.may_book"), value=True, key=f"grant_book_{room.id}")
@@ -88,8 +108,14 @@ with st.form(f"grant_{room.id}", clear_on_submit=True):
         try:
             with session_scope(engine()) as session:
                 kind, subject_id = subject.split(":")
-                rooms.grant(session, user=user, room_id=room.id, may_book=book, may_manage_room=manage,
-                            **{f"{kind}_id": int(subject_id)})
+                rooms.grant(
+                    session,
+                    user=user,
+                    room_id=room.id,
+                    may_book=book,
+                    may_manage_room=manage,
+                    **{f"{kind}_id": int(subject_id)},
+                )
             st.rerun()
         except RoomDeskError as err:
             error(err)
@@ -97,22 +123,31 @@ with st.form(f"grant_{room.id}", clear_on_submit=True):
 st.subheader(t("rooms.goto_link"))
 with session_scope(engine()) as session:
     link = accounts.link_statuses(session, [room.id])[room.id]
-status_text = {"not_linked": t("rooms.not_linked"), "linked": t("rooms.linked"),
-               "needs_relinking": t("rooms.needs_relinking")}[link.status]
+status_text = {
+    "not_linked": t("rooms.not_linked"),
+    "linked": t("rooms.linked"),
+    "needs_relinking": t("rooms.needs_relinking"),
+}[link.status]
 (st.error if link.status == "needs_relinking" else st.info if link.status == "not_linked" else st.success)(
-    status_text + (f" — {link.email}" if link.email else ""))
+    status_text + (f" — {link.email}" if link.email else "")
+)
 if link.status != "not_linked":
-    st.caption(t("rooms.link_details",
-                 expires=format_datetime(link.expires_at, lang(), user.time_zone) if link.expires_at else "—",
-                 refreshed=format_datetime(link.last_refresh_at, lang(), user.time_zone) if link.last_refresh_at else "—"))
+    st.caption(
+        t(
+            "rooms.link_details",
+            expires=format_datetime(link.expires_at, lang(), user.time_zone) if link.expires_at else "—",
+            refreshed=format_datetime(link.last_refresh_at, lang(), user.time_zone) if link.last_refresh_at else "—",
+        )
+    )
     if link.last_error:
         st.caption(t("rooms.link_last_error", error=link.last_error))
 buttons = st.columns(3)
 if room.goto_account and buttons[0].button(t("rooms.link"), key=f"link_{room.id}", type="primary"):
     try:
         with session_scope(engine()) as session:
-            st.session_state[f"authorize_{room.id}"] = accounts.start_linking(session, user=user, room_id=room.id,
-                                                                             oauth=goto().client)
+            st.session_state[f"authorize_{room.id}"] = accounts.start_linking(
+                session, user=user, room_id=room.id, oauth=goto().client
+            )
     except RoomDeskError as err:
         error(err)
 if url := st.session_state.get(f"authorize_{room.id}"):

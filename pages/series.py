@@ -1,18 +1,22 @@
 """Series (staff): recurring appointments, their cleanup (rule 8), and meetings ahead of time (admins)."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import appointments, meetings, occurrences, series_cleanup
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.i18n import format_datetime
-from core.series import describe_rule
-from core.series_views import get_series, list_series
-from ui.occurrence_panel import EDIT, upcoming_occurrences
+from core.booking import appointments
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.i18n import format_datetime
+from core.meetings import jobs as meetings
+from core.series import cleanup as series_cleanup
+from core.series import occurrences
+from core.series.rules import describe_rule
+from core.series.views import get_series, list_series
 from ui.goto import goto
+from ui.occurrence_panel import EDIT, upcoming_occurrences
 from ui.series_form import series_editor
 from ui.session import engine, error, flash, guard, lang, t
 
@@ -24,8 +28,18 @@ with session_scope(engine()) as session:
 if due:
     with st.container(border=True):
         st.warning(t("series.cleanup_due", count=len(due)), icon=":material/link_off:")
-        st.dataframe([{t("series.subject"): d.subject, t("series.first"): format_datetime(d.first_start, lang(), user.time_zone),
-                       t("appointments.organizer"): d.organizer} for d in due], hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    t("series.subject"): d.subject,
+                    t("series.first"): format_datetime(d.first_start, lang(), user.time_zone),
+                    t("appointments.organizer"): d.organizer,
+                }
+                for d in due
+            ],
+            hide_index=True,
+            width="stretch",
+        )
         if st.button(t("series.cleanup_all"), type="primary", key="cleanup_all", icon=":material/cleaning_services:"):
             with session_scope(engine(), immediate=True) as session:
                 cleaned = series_cleanup.clean_up_series(session, actor=user)
@@ -36,8 +50,14 @@ else:
 
 if user.role == "admin":
     with st.expander(t("series.meetings_ahead_hours")), session_scope(engine()) as session:
-        hours = st.number_input(t("series.ahead_hours"), 0, series_cleanup.MAX_AHEAD_HOURS,
-                                series_cleanup.meetings_ahead_hours(session), key="ahead_hours", help=t("series.ahead_help"))
+        hours = st.number_input(
+            t("series.ahead_hours"),
+            0,
+            series_cleanup.MAX_AHEAD_HOURS,
+            series_cleanup.meetings_ahead_hours(session),
+            key="ahead_hours",
+            help=t("series.ahead_help"),
+        )
         if st.button(t("action.save"), key="save_ahead"):
             try:
                 series_cleanup.set_meetings_ahead_hours(session, user=user, hours=int(hours))
@@ -48,11 +68,27 @@ if user.role == "admin":
 mine = st.toggle(t("appointments.mine"), key="series_mine")
 with session_scope(engine()) as session:
     rows = list_series(session, user=user, mine_only=mine)
-table = None if not rows else st.dataframe(
-    [{t("series.subject"): r.subject, t("series.rule"): describe_rule(r.rule, r.time_zone, lang()),
-      t("appointments.room"): r.room or "—", t("appointments.organizer"): r.organizer,
-      t("series.next"): format_datetime(r.next_start, lang(), user.time_zone) if r.next_start else "—"} for r in rows],
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="series_table")
+table = (
+    None
+    if not rows
+    else st.dataframe(
+        [
+            {
+                t("series.subject"): r.subject,
+                t("series.rule"): describe_rule(r.rule, r.time_zone, lang()),
+                t("appointments.room"): r.room or "—",
+                t("appointments.organizer"): r.organizer,
+                t("series.next"): format_datetime(r.next_start, lang(), user.time_zone) if r.next_start else "—",
+            }
+            for r in rows
+        ],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="series_table",
+    )
+)
 if not rows:
     st.info(t("series.none"))
 if st.button(t("series.new"), key="new_series", icon=":material/add:"):
@@ -68,17 +104,35 @@ st.divider()
 try:
     with session_scope(engine()) as session:
         view = get_series(session, user=user, series_id=target["id"]) if "id" in target else None
-        single = appointments.get_appointment(session, user=user, appointment_id=target["convert"]) if "convert" in target else None
+        single = (
+            appointments.get_appointment(session, user=user, appointment_id=target["convert"])
+            if "convert" in target
+            else None
+        )
 except RoomDeskError as err:
     error(err)
     st.session_state.pop(EDIT, None)
     st.stop()
-st.subheader(t("series.edit", subject=view.subject) if view else t("series.make_recurring") if single else t("series.new"))
+st.subheader(
+    t("series.edit", subject=view.subject) if view else t("series.make_recurring") if single else t("series.new")
+)
 tz = ZoneInfo(user.time_zone)
-seed = {"key": f"c{single.id}", "subject": single.subject, "start": single.starts_at.astimezone(tz),
-        "end": single.ends_at.astimezone(tz), "room_id": single.room_id, "note": single.note,
-        "participant_ids": single.participant_ids, "external_emails": single.external_emails,
-        "version": single.version, "convert_id": single.id} if single else {}
+seed = (
+    {
+        "key": f"c{single.id}",
+        "subject": single.subject,
+        "start": single.starts_at.astimezone(tz),
+        "end": single.ends_at.astimezone(tz),
+        "room_id": single.room_id,
+        "note": single.note,
+        "participant_ids": single.participant_ids,
+        "external_emails": single.external_emails,
+        "version": single.version,
+        "convert_id": single.id,
+    }
+    if single
+    else {}
+)
 series_editor(user, view=view, seed=seed, occurrence=target.get("start"))
 if view:
     upcoming_occurrences(user, view.id)
@@ -87,8 +141,9 @@ if view:
         if st.button(t("series.delete_really"), type="primary", key="delete_series"):
             try:
                 with session_scope(engine(), immediate=True) as session:
-                    jobs = occurrences.end_series(session, user=user, series_id=view.id, start=cut,
-                                                  expected_version=view.version)
+                    jobs = occurrences.end_series(
+                        session, user=user, series_id=view.id, start=cut, expected_version=view.version
+                    )
                 for job in jobs:  # meetings of opened occurrences go at GoTo now; the worker retries failures
                     meetings.run_now(engine(), goto().client, job)
                 st.session_state.pop(EDIT, None)

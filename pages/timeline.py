@@ -1,4 +1,5 @@
 """Timeline (admin landing page): every booking per room in a window, by state; utilisation; CSV export."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -6,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import rooms, series_views, timeline, utilisation
-from core.db import session_scope
+from core.booking import rooms
+from core.kernel.db import session_scope
+from core.reporting import timeline, utilisation
+from core.series import views as series_views
 from ui.charts import timeline_figure, utilisation_figure
 from ui.occurrence_panel import EDIT
 from ui.session import engine, guard, t
@@ -21,10 +24,16 @@ monday = today - timedelta(days=today.weekday())
 with session_scope(engine()) as session:
     room_list = rooms.list_rooms(session, user=user)
 left, right = st.columns([1, 2])
-window = left.date_input(t("timeline.window"), value=(monday, monday + timedelta(days=6)), key="timeline_window",
-                         format="DD.MM.YYYY")
-chosen = right.multiselect(t("timeline.rooms"), [r.id for r in room_list], key="timeline_rooms",
-                           format_func={r.id: r.name for r in room_list}.get, placeholder=t("timeline.all_rooms"))
+window = left.date_input(
+    t("timeline.window"), value=(monday, monday + timedelta(days=6)), key="timeline_window", format="DD.MM.YYYY"
+)
+chosen = right.multiselect(
+    t("timeline.rooms"),
+    [r.id for r in room_list],
+    key="timeline_rooms",
+    format_func={r.id: r.name for r in room_list}.get,
+    placeholder=t("timeline.all_rooms"),
+)
 if not isinstance(window, tuple) or len(window) != 2:
     st.info(t("timeline.pick_end"))
     st.stop()
@@ -39,7 +48,9 @@ a.metric(t("timeline.bookings"), len(data.bars) if data.aggregated is None else 
 b.metric(t("timeline.conflicts"), data.conflict_count)
 c.metric(t("timeline.rooms_shown"), len(data.rooms))
 
-tab_bookings, tab_use, tab_export = st.tabs([t("timeline.tab_bookings"), t("timeline.tab_use"), t("timeline.tab_export")])
+tab_bookings, tab_use, tab_export = st.tabs(
+    [t("timeline.tab_bookings"), t("timeline.tab_use"), t("timeline.tab_export")]
+)
 with tab_bookings:
     if data.aggregated is not None:
         st.caption(t("timeline.aggregated", count=int(data.aggregated["bookings"].sum())))
@@ -47,8 +58,13 @@ with tab_bookings:
         st.info(t("timeline.empty"))
     else:
         st.caption(t("timeline.click_hint"))
-        event = st.plotly_chart(timeline_figure(data, user.time_zone, start, end), width="stretch",
-                                key="timeline_chart", on_select="rerun", selection_mode="points")
+        event = st.plotly_chart(
+            timeline_figure(data, user.time_zone, start, end),
+            width="stretch",
+            key="timeline_chart",
+            on_select="rerun",
+            selection_mode="points",
+        )
         points = event.selection.points if event and event.selection else []
         if points and points[0].get("customdata"):
             picked = int(points[0]["customdata"][0])
@@ -61,14 +77,25 @@ with tab_bookings:
             st.switch_page("pages/appointments.py")
     if data.conflict_count:
         st.subheader(t("timeline.conflict_list"))
-        st.dataframe([{t("appointments.room"): s.room, t("timeline.from"): s.start.tz_convert(tz).strftime("%d.%m. %H:%M"),
-                       t("timeline.to"): s.end.tz_convert(tz).strftime("%d.%m. %H:%M"),
-                       t("timeline.concurrency"): s.concurrency, t("timeline.appointments"): " · ".join(s.subjects)}
-                      for s in data.slots.itertuples()], hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    t("appointments.room"): s.room,
+                    t("timeline.from"): s.start.tz_convert(tz).strftime("%d.%m. %H:%M"),
+                    t("timeline.to"): s.end.tz_convert(tz).strftime("%d.%m. %H:%M"),
+                    t("timeline.concurrency"): s.concurrency,
+                    t("timeline.appointments"): " · ".join(s.subjects),
+                }
+                for s in data.slots.itertuples()
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 with tab_use:
     with session_scope(engine()) as session:
-        use = utilisation.utilisation(session, user=user, start=start, end=end, zone=user.time_zone,
-                                      room_ids=chosen or None)
+        use = utilisation.utilisation(
+            session, user=user, start=start, end=end, zone=user.time_zone, room_ids=chosen or None
+        )
     if use.empty:
         st.info(t("timeline.empty"))
     else:
@@ -76,11 +103,25 @@ with tab_use:
         st.plotly_chart(utilisation_figure(use), width="stretch", key="utilisation_chart")
 with tab_export:
     stamp = f"{window[0]:%Y%m%d}-{window[1]:%Y%m%d}"
-    bookings_csv = (data.bars.drop(columns=["overbooked"], errors="ignore") if data.aggregated is None
-                    else data.aggregated).to_csv(index=False)
-    st.download_button(t("timeline.export_bookings"), bookings_csv, file_name=f"bookings-{stamp}.csv",
-                       mime="text/csv", key="export_bookings")
-    conflicts_csv = data.slots.assign(subjects=data.slots["subjects"].map(" | ".join)).drop(
-        columns=["ids", "appointment_ids"]).to_csv(index=False)
-    st.download_button(t("timeline.export_conflicts"), conflicts_csv, file_name=f"conflicts-{stamp}.csv",
-                       mime="text/csv", key="export_conflicts")
+    bookings_csv = (
+        data.bars.drop(columns=["overbooked"], errors="ignore") if data.aggregated is None else data.aggregated
+    ).to_csv(index=False)
+    st.download_button(
+        t("timeline.export_bookings"),
+        bookings_csv,
+        file_name=f"bookings-{stamp}.csv",
+        mime="text/csv",
+        key="export_bookings",
+    )
+    conflicts_csv = (
+        data.slots.assign(subjects=data.slots["subjects"].map(" | ".join))
+        .drop(columns=["ids", "appointment_ids"])
+        .to_csv(index=False)
+    )
+    st.download_button(
+        t("timeline.export_conflicts"),
+        conflicts_csv,
+        file_name=f"conflicts-{stamp}.csv",
+        mime="text/csv",
+        key="export_conflicts",
+    )

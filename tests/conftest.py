@@ -1,11 +1,12 @@
 """Shared fixtures: a migrated SQLite per test, a throwaway PostgreSQL, small factories, AppTest set-up."""
+
 from __future__ import annotations
 
 import itertools
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.config import get_settings
-from core.db import get_engine, make_engine, session_scope, upgrade
-from core.models import Booking, Group, Room, RoomPermission, User
+from core.kernel.config import get_settings
+from core.kernel.db import get_engine, make_engine, session_scope, upgrade
+from core.kernel.models import Booking, Group, Room, RoomPermission, User
 from tests import pg
 
 _counter = itertools.count(1)
-T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +78,26 @@ def pg_engine(postgres_server: pg.PostgresServer) -> Iterator[Engine]:
 
 # --- factories: readable defaults, override what the test is about ---------------------------------------
 
-def make_user(session: Session, *, username: str | None = None, role: str = "staff", groups: tuple[str, ...] = (),
-              time_zone: str = "Europe/Berlin", password: str | None = "correct horse") -> User:
-    from core.auth import add_user
-    return add_user(session, username=username or f"user{next(_counter)}", password=password, role=role,
-                    groups=groups, time_zone=time_zone)
+
+def make_user(
+    session: Session,
+    *,
+    username: str | None = None,
+    role: str = "staff",
+    groups: tuple[str, ...] = (),
+    time_zone: str = "Europe/Berlin",
+    password: str | None = "correct horse",
+) -> User:
+    from core.access.auth import add_user
+
+    return add_user(
+        session,
+        username=username or f"user{next(_counter)}",
+        password=password,
+        role=role,
+        groups=groups,
+        time_zone=time_zone,
+    )
 
 
 def make_group(session: Session, name: str) -> Group:
@@ -91,8 +107,14 @@ def make_group(session: Session, name: str) -> Group:
     return group
 
 
-def make_room(session: Session, *, name: str | None = None, goto_account: str | None = None,
-              bookable_by: User | None = None, active: bool = True) -> Room:
+def make_room(
+    session: Session,
+    *,
+    name: str | None = None,
+    goto_account: str | None = None,
+    bookable_by: User | None = None,
+    active: bool = True,
+) -> Room:
     room = Room(name=name or f"Room {next(_counter)}", goto_account=goto_account, active=active)
     session.add(room)
     session.flush()
@@ -102,12 +124,25 @@ def make_room(session: Session, *, name: str | None = None, goto_account: str | 
     return room
 
 
-def make_booking(session: Session, room: Room, start: datetime, end: datetime, subject: str = "Meeting",
-                 organizer: User | None = None) -> Booking:
+def make_booking(
+    session: Session,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    subject: str = "Meeting",
+    organizer: User | None = None,
+) -> Booking:
     """An appointment holding `room` over [start, end), written directly (no service rules)."""
-    from core.models import Appointment
-    appt = Appointment(subject=subject, starts_at=start, ends_at=end, time_zone="UTC",
-                       organizer_id=organizer.id if organizer else None, organizer_name="Guest Person")
+    from core.kernel.models import Appointment
+
+    appt = Appointment(
+        subject=subject,
+        starts_at=start,
+        ends_at=end,
+        time_zone="UTC",
+        organizer_id=organizer.id if organizer else None,
+        organizer_name="Guest Person",
+    )
     session.add(appt)
     session.flush()
     booking = Booking(appointment_id=appt.id, room_id=room.id, starts_at=start, ends_at=end)  # type: ignore[arg-type]
@@ -122,6 +157,7 @@ def at(hours: float, *, day: int = 0) -> datetime:
 
 
 # --- Streamlit AppTest: every page against its own temporary data directory -----------------------------
+
 
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path) -> Iterator[Path]:
@@ -150,10 +186,12 @@ def commit(engine: Engine, build):  # type: ignore[no-untyped-def]
 
 # --- the GoTo sandbox over real HTTP, and rooms linked through the real OAuth flow -------------------------
 
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The GoTo sandbox served in a thread on a free loopback port, once per test run."""
     from core.goto.sandbox import start_in_thread
+
     running = start_in_thread(tmp_path_factory.mktemp("goto-sandbox"))
     yield running
     running.stop()
@@ -162,10 +200,20 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 @pytest.fixture
 def goto(engine: Engine, sandbox, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Room Desk's GoTo connection (client + stored tokens) against the sandbox."""
-    from core.config import Settings
-    from core.connect import connect_goto
-    settings = Settings(data_dir=tmp_path, database_url=str(engine.url), database_is_default=False, goto_auth_url=None,
-                        goto_api_url=None, goto_client_id=None, goto_client_secret=None, secret_key=None, smtp_url=None)
+    from core.goto.connect import connect_goto
+    from core.kernel.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=str(engine.url),
+        database_is_default=False,
+        goto_auth_url=None,
+        goto_api_url=None,
+        goto_client_id=None,
+        goto_client_secret=None,
+        secret_key=None,
+        smtp_url=None,
+    )
     waits: list[float] = []  # the client's backoff waits are recorded, not slept
     connection = connect_goto(engine, settings, sandbox=sandbox, sleep=waits.append)
     connection.waits = waits  # type: ignore[attr-defined]

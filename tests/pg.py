@@ -1,4 +1,5 @@
 """A throwaway PostgreSQL server for the test suite, started from the machine's own binaries."""
+
 from __future__ import annotations
 
 import glob
@@ -68,19 +69,47 @@ def start(bindir: Path) -> PostgresServer:
         os.chown(root, *ids)
     user_kw = {"user": ids[0], "group": ids[1]} if ids else {}
     data = root / "data"
-    subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "roomdesk", "--auth=trust", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True, **user_kw)
+    subprocess.run(
+        [str(bindir / "initdb"), "-D", str(data), "-U", "roomdesk", "--auth=trust", "-E", "UTF8", "--no-sync"],
+        check=True,
+        capture_output=True,
+        **user_kw,
+    )
     server = PostgresServer(bindir=bindir, root=root, port=_free_port())
     server.process = subprocess.Popen(
-        [str(bindir / "postgres"), "-D", str(data), "-p", str(server.port), "-h", "127.0.0.1", "-k", str(root),
-         "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off", "-c", "max_connections=100"],
-        stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "wb"), **user_kw)
+        [
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(server.port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(root),
+            "-c",
+            "fsync=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "max_connections=100",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "server.log", "wb"),  # noqa: SIM115  (the server writes to it while it runs)
+        **user_kw,
+    )
     ready = bindir / "pg_isready"
     for _ in range(600):  # pg_isready -t waits on the server itself; this bounds the total at about a minute
         if server.process.poll() is not None:
             raise RuntimeError(f"postgres exited: {(root / 'server.log').read_text(errors='replace')[-2000:]}")
-        if subprocess.run([str(ready), "-h", "127.0.0.1", "-p", str(server.port), "-t", "1"],
-                          capture_output=True).returncode == 0:
+        if (
+            subprocess.run(
+                [str(ready), "-h", "127.0.0.1", "-p", str(server.port), "-t", "1"], capture_output=True
+            ).returncode
+            == 0
+        ):
             return server
     server.stop()
     raise RuntimeError("postgres did not become ready")

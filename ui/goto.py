@@ -1,4 +1,5 @@
 """The process-wide GoTo connection (sandbox started once, in-process, when real GoTo is not configured)."""
+
 from __future__ import annotations
 
 import os
@@ -6,11 +7,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from core import worker
-from core.config import get_settings
-from core.connect import GotoConnection, connect_goto
+from core.admin import worker
+from core.admin.startup import configure_demo_access
+from core.goto.connect import GotoConnection, connect_goto
 from core.goto.sandbox import register_redirect_uri
-from core.startup import configure_demo_access
+from core.kernel.config import get_settings
 from ui.session import engine
 
 
@@ -22,8 +23,11 @@ def _connection(url: str) -> GotoConnection:
         # A demo runs against the sandbox: set up external access from the address the browser used, and
         # register it with the sandbox (support's job in a real installation), so linking works at once.
         parts = urlsplit(st.context.url or "http://localhost:8501")
-        configure_demo_access(engine(), address=f"{parts.scheme}://{parts.netloc}",
-                              register=lambda uri: register_redirect_uri(settings.data_dir, uri))
+        configure_demo_access(
+            engine(),
+            address=f"{parts.scheme}://{parts.netloc}",
+            register=lambda uri: register_redirect_uri(settings.data_dir, uri),
+        )
     if os.environ.get("ROOMDESK_EMBEDDED_WORKER", "1") != "0":
         worker.start_in_background(engine(), connection)
     return connection

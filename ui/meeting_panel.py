@@ -1,13 +1,16 @@
 """The appointment's GoTo meeting: state, the invitation block, retry, start."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from core import addon, meetings, starting
-from core.appointments import AppointmentView
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.models import User
+from core.access import addon
+from core.booking.appointments import AppointmentView
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.models import User
+from core.meetings import jobs as meetings
+from core.meetings import start as starting
 from ui.goto import goto
 from ui.session import engine, error, t
 
@@ -27,7 +30,9 @@ def meeting_panel(user: User, view: AppointmentView) -> None:
             st.caption(t("meeting.none", room=view.room))
             return
         if state.state == "pending":
-            st.warning(t("meeting.pending", error=state.error or t("meeting.pending_first")), icon=":material/hourglass_top:")
+            st.warning(
+                t("meeting.pending", error=state.error or t("meeting.pending_first")), icon=":material/hourglass_top:"
+            )
             if st.button(t("meeting.retry"), key=f"retry_meeting_{view.id}", icon=":material/refresh:"):
                 result = meetings.sync_now(engine(), goto().client, view.id)
                 (st.success if result.state == "created" else st.warning)(t(f"meeting.after_retry_{result.state}"))
@@ -35,8 +40,9 @@ def meeting_panel(user: User, view: AppointmentView) -> None:
         if view.invitation:
             st.caption(t("meeting.invitation_below"))
             st.code(view.invitation.strip("\n"), language=None)
-        if state.state == "created" and st.button(t("meeting.start"), key=f"start_meeting_{view.id}", icon=":material/play_arrow:",
-                                                  type="primary"):
+        if state.state == "created" and st.button(
+            t("meeting.start"), key=f"start_meeting_{view.id}", icon=":material/play_arrow:", type="primary"
+        ):
             try:
                 with session_scope(engine()) as session:
                     result = starting.start_meeting(session, user=user, appointment_id=view.id, api=goto().client)

@@ -1,18 +1,20 @@
 """On the Appointments page: one occurrence of a series (open it, skip it, edit the series), and "make recurring"."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 import streamlit as st
 
-from core import meetings, occurrences
-from core.appointments import AppointmentView
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.i18n import format_datetime, format_time
-from core.models import User
-from core.series import describe_rule
-from core.series_views import get_occurrence, upcoming
+from core.booking.appointments import AppointmentView
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.i18n import format_datetime, format_time
+from core.kernel.models import User
+from core.meetings import jobs as meetings
+from core.series import occurrences
+from core.series.rules import describe_rule
+from core.series.views import get_occurrence, upcoming
 from ui.goto import goto
 from ui.session import engine, error, flash, lang, t
 
@@ -33,12 +35,20 @@ def occurrence_panel(user: User, series_id: int, start: datetime) -> None:
     zone = user.time_zone
     st.divider()
     st.subheader(view.subject)
-    st.markdown(t("series.occurrence_of", when=f"{format_datetime(view.start, lang(), zone)} – "
-                                               f"{format_time(view.end, lang(), zone)}",
-                  rule=describe_rule(view.rule, view.time_zone, lang()), room=view.room or "—", organizer=view.organizer))
+    st.markdown(
+        t(
+            "series.occurrence_of",
+            when=f"{format_datetime(view.start, lang(), zone)} – {format_time(view.end, lang(), zone)}",
+            rule=describe_rule(view.rule, view.time_zone, lang()),
+            room=view.room or "—",
+            organizer=view.organizer,
+        )
+    )
     if view.overbooked_with:
-        st.warning(t("appointments.is_overbooked", names=", ".join(f"“{c['subject']}”" for c in view.overbooked_with)),
-                   icon=":material/error:")
+        st.warning(
+            t("appointments.is_overbooked", names=", ".join(f"“{c['subject']}”" for c in view.overbooked_with)),
+            icon=":material/error:",
+        )
     st.caption(t("series.open_explain"))
     left, mid, right = st.columns(3)
     if left.button(t("series.open"), type="primary", key="open_occurrence", icon=":material/open_in_new:"):

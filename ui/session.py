@@ -1,16 +1,17 @@
 """The signed-in user, the page guard and the user's language and zone."""
+
 from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from core import auth
-from core.config import get_settings
-from core.db import get_engine, session_scope
-from core.errors import RoomDeskError, ValidationFailed
-from core.i18n import pick_language, translate
-from core.models import User
-from core.startup import demo_credentials, prepare_database
+from core.access import auth
+from core.admin.startup import demo_credentials, prepare_database
+from core.kernel.config import get_settings
+from core.kernel.db import get_engine, session_scope
+from core.kernel.errors import RoomDeskError, ValidationFailed
+from core.kernel.i18n import pick_language, translate
+from core.kernel.models import User
 
 USER_KEY = "user_id"
 
@@ -32,6 +33,7 @@ def current_user() -> User | None:
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
         from ui.sso import user_from_identity_provider  # single sign-on, when [auth] is configured
+
         return user_from_identity_provider()
     with session_scope(engine()) as session:
         try:
@@ -67,6 +69,7 @@ def sign_in_form() -> None:
     st.title(t("signin.title"))
     st.caption(t("signin.intro"))
     from ui.sso import sign_in_options
+
     if sign_in_options():  # signed in at the identity provider, but unknown here: only "ask an admin"
         return
     with st.form("sign_in"):
@@ -86,8 +89,12 @@ def sign_in_form() -> None:
     if creds:
         with st.expander(t("signin.demo_title"), expanded=True):
             st.caption(t("signin.demo_intro"))
-            st.table([{t("signin.username"): u, t("signin.role"): t(f"role.{r}"), t("signin.password"): p}
-                      for u, r, p in creds])
+            st.table(
+                [
+                    {t("signin.username"): u, t("signin.role"): t(f"role.{r}"), t("signin.password"): p}
+                    for u, r, p in creds
+                ]
+            )
 
 
 def flash(message: str) -> None:
@@ -111,6 +118,7 @@ def guard(*roles: str) -> User:
 
 def sign_out() -> None:
     from ui.sso import sign_out_of_identity_provider
+
     sign_out_of_identity_provider()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
@@ -118,7 +126,8 @@ def sign_out() -> None:
 
 def activation_banner() -> None:
     """Loud on every admin page: linking cannot work while the redirect URL is not registered at GoTo."""
-    from core.external_access import get_external_access
+    from core.access.external_access import get_external_access
+
     with session_scope(engine()) as session:
         access = get_external_access(session)
     if access.redirect_url is None:

@@ -1,4 +1,5 @@
 """Single sign-on through Streamlit's built-in OIDC (st.login / st.user) when `[auth]` is in the secrets."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,9 +8,9 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from core import sso
-from core.db import session_scope
-from core.models import User
+from core.access import sso
+from core.kernel.db import session_scope
+from core.kernel.models import User
 from ui.session import USER_KEY, engine, lang, t
 
 REFUSED_KEY = "sso_refused"

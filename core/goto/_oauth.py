@@ -1,15 +1,14 @@
 """GoTo's OAuth endpoints through Authlib: authorize URL with PKCE, code exchange, refresh."""
+
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import warnings
-
-import httpx
-
 import authlib.deprecate  # noqa: F401  (installs Authlib's "always warn" filter, which the next block overrides)
+import httpx
 
 with warnings.catch_warnings():
     # Authlib >= 1.7 prefers the httpx2 fork and warns on every import; Room Desk uses httpx on purpose.
@@ -50,8 +49,16 @@ def _refuse_busy(response: httpx.Response) -> httpx.Response:
 class OAuthFlow:
     """The three OAuth operations of one configured client; `retry` decides whether to repeat a refusal."""
 
-    def __init__(self, *, auth_url: str, client_id: str, client_secret: str, timeout: httpx.Timeout,
-                 transport: httpx.BaseTransport | None, retry: Callable[[int, httpx.Response | None], bool]) -> None:
+    def __init__(
+        self,
+        *,
+        auth_url: str,
+        client_id: str,
+        client_secret: str,
+        timeout: httpx.Timeout,
+        transport: httpx.BaseTransport | None,
+        retry: Callable[[int, httpx.Response | None], bool],
+    ) -> None:
         self.authorize_endpoint = f"{auth_url.rstrip('/')}/oauth/authorize"
         self.token_endpoint = f"{auth_url.rstrip('/')}/oauth/token"
         self.client_id, self.client_secret = client_id, client_secret
@@ -59,9 +66,14 @@ class OAuthFlow:
 
     def _client(self) -> OAuth2Client:
         extra: dict[str, Any] = {"transport": _Unclosable(self.transport)} if self.transport else {}
-        client = OAuth2Client(client_id=self.client_id, client_secret=self.client_secret,
-                              token_endpoint_auth_method="client_secret_basic", code_challenge_method="S256",
-                              timeout=self.timeout, **extra)
+        client = OAuth2Client(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            token_endpoint_auth_method="client_secret_basic",
+            code_challenge_method="S256",
+            timeout=self.timeout,
+            **extra,
+        )
         client.register_compliance_hook("access_token_response", _refuse_busy)
         client.register_compliance_hook("refresh_token_response", _refuse_busy)
         return client
@@ -69,19 +81,28 @@ class OAuthFlow:
     def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
         """The URL that sends the browser to GoTo's sign-in (response_type=code, PKCE S256)."""
         with self._client() as client:
-            url, _ = client.create_authorization_url(self.authorize_endpoint, state=state,
-                                                     code_verifier=code_verifier, redirect_uri=redirect_uri)
+            url, _ = client.create_authorization_url(
+                self.authorize_endpoint, state=state, code_verifier=code_verifier, redirect_uri=redirect_uri
+            )
         return str(url)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
         """Trade an authorization code for tokens."""
-        return self._token_call(lambda c: c.fetch_token(self.token_endpoint, grant_type="authorization_code", code=code,
-                                                        redirect_uri=redirect_uri, code_verifier=code_verifier))
+        return self._token_call(
+            lambda c: c.fetch_token(
+                self.token_endpoint,
+                grant_type="authorization_code",
+                code=code,
+                redirect_uri=redirect_uri,
+                code_verifier=code_verifier,
+            )
+        )
 
     def refresh(self, refresh_token: str) -> TokenSet:
         """New tokens for a refresh token; GoTo may leave out the refresh token, then the old one stays."""
-        return self._token_call(lambda c: c.refresh_token(self.token_endpoint, refresh_token=refresh_token),
-                                refreshing=refresh_token)
+        return self._token_call(
+            lambda c: c.refresh_token(self.token_endpoint, refresh_token=refresh_token), refreshing=refresh_token
+        )
 
     def _token_call(self, call: Callable[[OAuth2Client], dict[str, Any]], refreshing: str | None = None) -> TokenSet:
         attempt = 0
@@ -92,8 +113,11 @@ class OAuthFlow:
                     return _token_set(call(client), refreshing)
             except OAuthError as err:
                 if refreshing is not None and err.error == "invalid_grant":
-                    raise GotoAuthExpired("GoTo no longer accepts this account's sign-in; it must be linked again.",
-                                          needs_relinking=True, status=400) from err
+                    raise GotoAuthExpired(
+                        "GoTo no longer accepts this account's sign-in; it must be linked again.",
+                        needs_relinking=True,
+                        status=400,
+                    ) from err
                 raise GotoOAuthError(err.error or "unknown_error", err.description) from err
             except _Busy as busy:
                 response = busy.response
@@ -118,8 +142,9 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         from email.utils import parsedate_to_datetime
+
         try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
 
@@ -131,9 +156,13 @@ def _token_set(token: dict[str, Any], old_refresh: str | None) -> TokenSet:
     if not refresh:
         raise ValueError("the token answer has no refresh_token")
     lifetime = float(token.get("expires_in") or 3600)
-    return TokenSet(access_token=token["access_token"], refresh_token=refresh,
-                    expires_at=datetime.now(timezone.utc) + timedelta(seconds=lifetime),
-                    account_key=str(token.get("account_key") or ""),
-                    organizer_key=str(token.get("organizer_key") or ""),
-                    email=str(token.get("email") or ""), first_name=str(token.get("firstName") or ""),
-                    last_name=str(token.get("lastName") or ""))
+    return TokenSet(
+        access_token=token["access_token"],
+        refresh_token=refresh,
+        expires_at=datetime.now(UTC) + timedelta(seconds=lifetime),
+        account_key=str(token.get("account_key") or ""),
+        organizer_key=str(token.get("organizer_key") or ""),
+        email=str(token.get("email") or ""),
+        first_name=str(token.get("firstName") or ""),
+        last_name=str(token.get("lastName") or ""),
+    )

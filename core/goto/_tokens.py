@@ -1,4 +1,5 @@
 """An in-memory TokenSource for tests and scripts."""
+
 from __future__ import annotations
 
 import threading

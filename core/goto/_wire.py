@@ -1,7 +1,8 @@
 """GoTo's JSON shapes to and from our typed values."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from core.goto.api import Meeting, MeetingSpec, goto_subject
@@ -9,7 +10,7 @@ from core.goto.api import Meeting, MeetingSpec, goto_subject
 
 def format_time(moment: datetime) -> str:
     """ISO 8601 UTC with a Z, whole seconds, as GoTo documents its times."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -17,8 +18,8 @@ def parse_time(text: str) -> datetime:
     # Real GoTo answers "2015-07-01T22:00:00.+0000" (a dot without fraction); 3.11's parser takes it.
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def meeting_body(spec: MeetingSpec) -> dict[str, Any]:
@@ -57,21 +58,32 @@ def _meeting_id(row: dict[str, Any]) -> str:
 def created_meeting(data: Any, spec: MeetingSpec) -> Meeting:
     """Meeting from createMeeting's answer (it carries no subject or times: they come from the spec)."""
     row = _first(data)
-    return Meeting(meeting_id=_meeting_id(row), subject=goto_subject(spec.subject),
-                   starts_at=spec.starts_at.replace(microsecond=0), ends_at=spec.ends_at.replace(microsecond=0),
-                   conference_call_info=str(row.get("conferenceCallInfo", spec.conference_call_info)),
-                   join_url=row.get("joinURL"), max_participants=_int_or_none(row.get("maxParticipants")),
-                   password_required=spec.password_required)
+    return Meeting(
+        meeting_id=_meeting_id(row),
+        subject=goto_subject(spec.subject),
+        starts_at=spec.starts_at.replace(microsecond=0),
+        ends_at=spec.ends_at.replace(microsecond=0),
+        conference_call_info=str(row.get("conferenceCallInfo", spec.conference_call_info)),
+        join_url=row.get("joinURL"),
+        max_participants=_int_or_none(row.get("maxParticipants")),
+        password_required=spec.password_required,
+    )
 
 
 def listed_meeting(row: dict[str, Any]) -> Meeting:
     """Meeting from getMeeting, upcomingMeetings or historicalMeetings entries."""
     passwords = row.get("passwordRequired")
-    return Meeting(meeting_id=_meeting_id(row), subject=str(row.get("subject", "")),
-                   starts_at=parse_time(row["startTime"]), ends_at=parse_time(row["endTime"]),
-                   conference_call_info=str(row.get("conferenceCallInfo", "")), join_url=row.get("joinURL"),
-                   status=row.get("status"), max_participants=_int_or_none(row.get("maxParticipants")),
-                   password_required=passwords if isinstance(passwords, bool) else None)
+    return Meeting(
+        meeting_id=_meeting_id(row),
+        subject=str(row.get("subject", "")),
+        starts_at=parse_time(row["startTime"]),
+        ends_at=parse_time(row["endTime"]),
+        conference_call_info=str(row.get("conferenceCallInfo", "")),
+        join_url=row.get("joinURL"),
+        status=row.get("status"),
+        max_participants=_int_or_none(row.get("maxParticipants")),
+        password_required=passwords if isinstance(passwords, bool) else None,
+    )
 
 
 def fetched_meeting(data: Any) -> Meeting:

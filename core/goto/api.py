@@ -1,9 +1,10 @@
 """The GoTo port: what Room Desk needs from GoTo Meeting, as typed values and protocols."""
+
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 SUBJECT_LIMIT = 100
@@ -26,7 +27,7 @@ def goto_subject(text: str) -> str:
 def _utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _whole(moment: datetime) -> datetime:
@@ -51,8 +52,11 @@ class MeetingSpec:
 
     def matches(self, meeting: Meeting) -> bool:
         """Whether `meeting` is what this spec would create (to find a create whose answer was lost)."""
-        return (html.unescape(meeting.subject) == html.unescape(goto_subject(self.subject))
-                and meeting.starts_at == _whole(self.starts_at) and meeting.ends_at == _whole(self.ends_at))
+        return (
+            html.unescape(meeting.subject) == html.unescape(goto_subject(self.subject))
+            and meeting.starts_at == _whole(self.starts_at)
+            and meeting.ends_at == _whole(self.ends_at)
+        )
 
 
 @dataclass(frozen=True)

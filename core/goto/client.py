@@ -1,4 +1,5 @@
 """The real GoTo client over httpx: typed results, timeouts, bounded retries, one refresh after a 401."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,15 @@ import httpx
 from core.goto import _wire
 from core.goto._oauth import NOT_SENT, OAuthFlow, retry_after
 from core.goto.api import Meeting, MeetingSpec, TokenSet, TokenSource
-from core.goto.errors import (GotoAmbiguousCreate, GotoAuthExpired, GotoMeetingActive, GotoNotFound, GotoRateLimited,
-                              GotoRejected, GotoUnavailable)
+from core.goto.errors import (
+    GotoAmbiguousCreate,
+    GotoAuthExpired,
+    GotoMeetingActive,
+    GotoNotFound,
+    GotoRateLimited,
+    GotoRejected,
+    GotoUnavailable,
+)
 
 REAL_AUTH_URL = "https://authentication.logmeininc.com"
 REAL_API_URL = "https://api.getgo.com/G2M/rest"
@@ -42,11 +50,16 @@ class GotoConfig:
     @classmethod
     def from_env(cls) -> GotoConfig:
         """Read ROOMDESK_GOTO_AUTH_URL, _API_URL, _CLIENT_ID and _CLIENT_SECRET (real GoTo by default)."""
+
         def env(name: str, default: str = "") -> str:
             return os.environ.get(name, "").strip() or default
-        return cls(auth_url=env("ROOMDESK_GOTO_AUTH_URL", REAL_AUTH_URL),
-                   api_url=env("ROOMDESK_GOTO_API_URL", REAL_API_URL),
-                   client_id=env("ROOMDESK_GOTO_CLIENT_ID"), client_secret=env("ROOMDESK_GOTO_CLIENT_SECRET"))
+
+        return cls(
+            auth_url=env("ROOMDESK_GOTO_AUTH_URL", REAL_AUTH_URL),
+            api_url=env("ROOMDESK_GOTO_API_URL", REAL_API_URL),
+            client_id=env("ROOMDESK_GOTO_CLIENT_ID"),
+            client_secret=env("ROOMDESK_GOTO_CLIENT_SECRET"),
+        )
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -57,15 +70,31 @@ class GotoConfig:
 class GotoClient:
     """GotoApi over HTTP, plus the OAuth calls (authorize URL, code exchange, refresh)."""
 
-    def __init__(self, config: GotoConfig, tokens: TokenSource, *, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, random: Callable[[], float] = _random.random) -> None:
+    def __init__(
+        self,
+        config: GotoConfig,
+        tokens: TokenSource,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
         self.config, self.tokens = config, tokens
         self._sleep, self._random = sleep, random
-        self._http = httpx.Client(base_url=config.api_url.rstrip("/") + "/", timeout=config.timeout,
-                                  transport=transport, headers={"Accept": "application/json"})
-        self._oauth = OAuthFlow(auth_url=config.auth_url, client_id=config.client_id,
-                                client_secret=config.client_secret, timeout=config.timeout, transport=transport,
-                                retry=lambda attempt, response: self._pause(attempt, response, executed_risk=True))
+        self._http = httpx.Client(
+            base_url=config.api_url.rstrip("/") + "/",
+            timeout=config.timeout,
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        self._oauth = OAuthFlow(
+            auth_url=config.auth_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            timeout=config.timeout,
+            transport=transport,
+            retry=lambda attempt, response: self._pause(attempt, response, executed_risk=True),
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -147,15 +176,25 @@ class GotoClient:
 
     # --- one request, with the retry policy --------------------------------------------------------------
 
-    def _call(self, account: str, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None,
-              creating: MeetingSpec | None = None, meeting: str | None = None) -> httpx.Response:
+    def _call(
+        self,
+        account: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        creating: MeetingSpec | None = None,
+        meeting: str | None = None,
+    ) -> httpx.Response:
         token = self.tokens.access_token(account)
         refreshed, attempt = False, 0
         while True:
             response: httpx.Response | None = None
             try:
-                response = self._http.request(method, path, json=json, params=params,
-                                              headers={"Authorization": f"Bearer {token}"})
+                response = self._http.request(
+                    method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+                )
             except NOT_SENT:
                 pass
             except httpx.TransportError as err:
@@ -179,7 +218,7 @@ class GotoClient:
         """Wait before the next attempt and say True, or say False when the caller must give up."""
         if attempt >= self.config.max_retries:
             return False
-        backoff = self._random() * min(self.config.backoff_cap, self.config.backoff_base * 2 ** attempt)
+        backoff = self._random() * min(self.config.backoff_cap, self.config.backoff_base * 2**attempt)
         if response is not None and response.status_code == 429:
             asked = retry_after(response)
             if asked is not None and asked > self.config.max_retry_after:
@@ -232,4 +271,3 @@ def _checked(response: httpx.Response, meeting: str | None) -> httpx.Response:
         active = body.get("activeMeetingId") if isinstance(body, dict) else None
         raise GotoMeetingActive(str(active) if active is not None else None, detail)
     raise GotoRejected(detail, status=status)
-

@@ -1,4 +1,5 @@
 """GoTo failures as one small hierarchy; each message can be shown to a user as it is."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,8 +20,12 @@ class GotoError(Exception):
 class GotoUnavailable(GotoError):
     """GoTo did not answer usefully: connection failure, timeout, or 5xx after the retries."""
 
-    def __init__(self, message: str = "GoTo is not reachable at the moment. Please try again later.", *,
-                 status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "GoTo is not reachable at the moment. Please try again later.",
+        *,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message, status=status)
 
 
@@ -36,8 +41,13 @@ class GotoRateLimited(GotoError):
 class GotoAuthExpired(GotoError):
     """GoTo no longer accepts the account's tokens; with `needs_relinking` only a new link helps."""
 
-    def __init__(self, message: str = "GoTo no longer accepts the sign-in of this account.", *,
-                 needs_relinking: bool = False, status: int | None = 401) -> None:
+    def __init__(
+        self,
+        message: str = "GoTo no longer accepts the sign-in of this account.",
+        *,
+        needs_relinking: bool = False,
+        status: int | None = 401,
+    ) -> None:
         super().__init__(message, status=status)
         self.needs_relinking = needs_relinking
 
@@ -63,8 +73,9 @@ class GotoMeetingActive(GotoError):
 
     def __init__(self, active_meeting_id: str | None, detail: str = "") -> None:
         which = f" ({active_meeting_id})" if active_meeting_id else ""
-        super().__init__(f"Another meeting{which} is running on this GoTo account; only one meeting can run "
-                         "at a time.", status=409)
+        super().__init__(
+            f"Another meeting{which} is running on this GoTo account; only one meeting can run at a time.", status=409
+        )
         self.active_meeting_id = active_meeting_id
         self.detail = detail
 
@@ -73,8 +84,10 @@ class GotoAmbiguousCreate(GotoUnavailable):
     """A create may have been executed without us seeing the answer: look it up before creating again."""
 
     def __init__(self, account: str, spec: MeetingSpec, *, status: int | None = None) -> None:
-        super().__init__("GoTo did not confirm the new meeting; it may exist already. It must be looked up "
-                         "before trying again.", status=status)
+        super().__init__(
+            "GoTo did not confirm the new meeting; it may exist already. It must be looked up before trying again.",
+            status=status,
+        )
         self.account = account
         self.spec = spec
 

@@ -1,4 +1,5 @@
 """A real `streamlit run dashboard.py` on a free port, and Debian's Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,16 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
@@ -47,17 +56,36 @@ def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, at
 
 
 @contextmanager
-def running_dashboard(data: Path, *, extra_args: tuple[str, ...] = (), port: int | None = None,
-                      env: dict[str, str] | None = None) -> Iterator[str]:
+def running_dashboard(
+    data: Path, *, extra_args: tuple[str, ...] = (), port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`streamlit run dashboard.py` on loopback with its own data directory; yields its URL once healthy."""
     port = port or _free_port()
     environment = {**os.environ, "ROOMDESK_DATA_DIR": str(data), **(env or {})}
     environment.pop("ROOMDESK_DATABASE_URL", None)
-    log = open(data / "streamlit.log", "wb")
+    log = open(data / "streamlit.log", "wb")  # noqa: SIM115  (stays open for the server's lifetime)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         *extra_args], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            *extra_args,
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(proc, f"{url}/_stcore/health", data / "streamlit.log")
@@ -86,6 +114,7 @@ def browser() -> Iterator[object]:
             pytest.fail("Chromium is missing; CI must install Debian's 'chromium'")
         pytest.skip("Chromium not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield b
@@ -98,8 +127,10 @@ def settle(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
 
 
-ROOM_OF = {f"room{n}@sandbox.roomdesk.test": name for n, name in
-           enumerate(["Sales 1", "Sales 2", "Consulting", "Support Desk", "Board Room", "Training"], start=1)}
+ROOM_OF = {
+    f"room{n}@sandbox.roomdesk.test": name
+    for n, name in enumerate(["Sales 1", "Sales 2", "Consulting", "Support Desk", "Board Room", "Training"], start=1)
+}
 
 
 def sign_in(page, url: str, username: str = "admin") -> None:  # type: ignore[no-untyped-def]

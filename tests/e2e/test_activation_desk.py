@@ -1,4 +1,5 @@
 """The activation desk in a real browser: the admin's new token needs a new activation, support registers it."""
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,9 @@ def test_a_new_token_is_requested_registered_by_support_and_active_again(browser
     admin.get_by_role("heading", name="Audit").wait_for(timeout=60_000)
     settle(admin)
     # The newest entry is opened below the table: support's confirmation.
-    admin.get_by_role("heading", name=re.compile(r"^activation_request\.registered \(entry \d+\)")).wait_for(timeout=30_000)
+    admin.get_by_role("heading", name=re.compile(r"^activation_request\.registered \(entry \d+\)")).wait_for(
+        timeout=30_000
+    )
     assert admin.get_by_text("By Sam Support, ", exact=False).count() == 1
     admin.get_by_role("link", name="Settings", exact=True).click()
     admin.get_by_role("heading", name="GoTo features").wait_for(timeout=60_000)

@@ -1,4 +1,5 @@
 """The dashboard in a real browser: deep links need sign-in; the admin signs in and sees the timeline."""
+
 from __future__ import annotations
 
 import pytest

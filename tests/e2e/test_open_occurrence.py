@@ -1,5 +1,6 @@
 """In a real browser: link a room, create a weekly series in it, answer the overbooking, open one occurrence
 and see that occurrence's own GoTo invitation."""
+
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ import pytest
 from tests.e2e.conftest import link_a_room, settle, sign_in
 
 pytestmark = pytest.mark.browser
+
 
 def test_staff_opens_one_occurrence_of_a_series_and_gets_its_own_meeting(browser, dashboard_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-GB", timezone_id="Europe/Berlin")

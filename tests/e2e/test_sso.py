@@ -4,6 +4,7 @@ The provider below is small but real: discovery, JWKS, an authorize endpoint tha
 test chooses, and a token endpoint issuing RS256-signed ID tokens with the nonce. Streamlit (Authlib) verifies
 them exactly as it would Google's or Entra's.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,16 +41,28 @@ class OidcProvider:
         self.url = ""
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/.well-known/openid-configuration", self.discovery),
-                                 Route("/jwks", self.jwks), Route("/authorize", self.authorize),
-                                 Route("/token", self.token, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self.discovery),
+                Route("/jwks", self.jwks),
+                Route("/authorize", self.authorize),
+                Route("/token", self.token, methods=["POST"]),
+            ]
+        )
 
     async def discovery(self, request: Request) -> Response:
-        return JSONResponse({"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
-                             "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks",
-                             "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                             "id_token_signing_alg_values_supported": ["RS256"],
-                             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]})
+        return JSONResponse(
+            {
+                "issuer": self.url,
+                "authorization_endpoint": f"{self.url}/authorize",
+                "token_endpoint": f"{self.url}/token",
+                "jwks_uri": f"{self.url}/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }
+        )
 
     async def jwks(self, request: Request) -> Response:
         return JSONResponse({"keys": [self.key.as_dict(private=False)]})
@@ -65,17 +78,34 @@ class OidcProvider:
     async def token(self, request: Request) -> Response:
         form = await request.form()
         basic = request.headers.get("authorization", "").removeprefix("Basic ")
-        given = base64.b64decode(basic).decode().split(":", 1) if basic else [form.get("client_id"),
-                                                                               form.get("client_secret")]
+        given = (
+            base64.b64decode(basic).decode().split(":", 1)
+            if basic
+            else [form.get("client_id"), form.get("client_secret")]
+        )
         grant = self.codes.pop(str(form.get("code")), None)  # codes are single use
         if given != [CLIENT_ID, CLIENT_SECRET] or grant is None:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         now = int(time.time())
-        claims = {"iss": self.url, "aud": CLIENT_ID, "sub": grant["person"].get("email", "x"), "iat": now,
-                  "exp": now + 300, "nonce": grant["nonce"], **grant["person"]}
+        claims = {
+            "iss": self.url,
+            "aud": CLIENT_ID,
+            "sub": grant["person"].get("email", "x"),
+            "iat": now,
+            "exp": now + 300,
+            "nonce": grant["nonce"],
+            **grant["person"],
+        }
         id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
-        return JSONResponse({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
-                             "id_token": id_token, "scope": "openid profile email"})
+        return JSONResponse(
+            {
+                "access_token": secrets.token_urlsafe(16),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+                "scope": "openid profile email",
+            }
+        )
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +133,14 @@ def sso_dashboard(provider: OidcProvider, tmp_path_factory: pytest.TempPathFacto
     (data / "secrets.toml").write_text(
         f'[auth]\nredirect_uri = "{url}/oauth2callback"\ncookie_secret = "{secrets.token_hex(16)}"\n'
         f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
-        f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n')
-    with running_dashboard(data, port=port, extra_args=("--secrets.files", str(data / "secrets.toml")),
-                           env={"ROOMDESK_EMBEDDED_WORKER": "0"}) as started:
+        f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n'
+    )
+    with running_dashboard(
+        data,
+        port=port,
+        extra_args=("--secrets.files", str(data / "secrets.toml")),
+        env={"ROOMDESK_EMBEDDED_WORKER": "0"},
+    ) as started:
         yield started
 
 
@@ -120,8 +155,11 @@ def sign_in_at_provider(browser, url: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def test_a_verified_known_person_signs_in_with_the_identity_provider(browser, sso_dashboard: str,  # type: ignore[no-untyped-def]
-                                                                    provider: OidcProvider) -> None:
+def test_a_verified_known_person_signs_in_with_the_identity_provider(
+    browser,
+    sso_dashboard: str,  # type: ignore[no-untyped-def]
+    provider: OidcProvider,
+) -> None:
     provider.person = {"email": "Admin@Example.org", "email_verified": True, "name": "Alex at the IdP"}
     context, page = sign_in_at_provider(browser, sso_dashboard)
     page.get_by_role("heading", name="Timeline").wait_for(timeout=60_000)
@@ -161,4 +199,3 @@ def test_local_accounts_still_work_next_to_the_identity_provider(browser, sso_da
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("heading", name="Activation desk").wait_for(timeout=60_000)
     context.close()
-

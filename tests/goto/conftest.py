@@ -1,4 +1,5 @@
 """Fixtures for the GoTo adapter tests: one sandbox per run over real HTTP, and a contract check after each test."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ def contract_checked(recorder: Recorder, contract: ContractCheck) -> Iterator[No
 def raw(sandbox: RunningSandbox, recorder: Recorder) -> Iterator[Any]:
     """A plain HTTP client to the sandbox whose responses are contract-checked too (its requests are not)."""
     import httpx
+
     with httpx.Client(base_url=sandbox.url, transport=recorder.transport("raw"), timeout=10) as client:
         yield client
 
@@ -59,8 +61,13 @@ def make_linked(sandbox: RunningSandbox, admin: SandboxAdmin, recorder: Recorder
         email = account or control.new_account()
         sleeps: list[float] = []
         tokens = StaticTokens({email: control.token_set(email)})
-        client = GotoClient(sandbox_config(target, **config), tokens, transport=recorder.transport("client"),
-                            sleep=sleeps.append, random=lambda: 0.5)
+        client = GotoClient(
+            sandbox_config(target, **config),
+            tokens,
+            transport=recorder.transport("client"),
+            sleep=sleeps.append,
+            random=lambda: 0.5,
+        )
         tokens.oauth = client
         made.append(client)
         return Linked(client, tokens, email, sleeps)

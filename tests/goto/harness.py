@@ -1,4 +1,5 @@
 """Test helpers for the GoTo adapter: a recording transport, the contract check, and the sandbox's controls."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import threading
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,9 @@ class Recorder:
     def sent(self, method: str, path_suffix: str) -> list[Exchange]:
         """Exchanges (not yet taken) with this method whose path ends with `path_suffix`."""
         with self._lock:
-            return [e for e in self.exchanges
-                    if e.request.method == method and e.request.url.path.endswith(path_suffix)]
+            return [
+                e for e in self.exchanges if e.request.method == method and e.request.url.path.endswith(path_suffix)
+            ]
 
 
 class _RecordingTransport(httpx.BaseTransport):
@@ -102,13 +104,16 @@ class ContractCheck:
                 if exchange.source == "client":
                     found += [f"request {where}: {err}" for err in self._errors(self.api.validate_request, request)]
                 if exchange.response is not None:
-                    found += [f"response {exchange.response.status_code} to {where}: {err}"
-                              for err in self._response_errors(request, exchange.response)]
+                    found += [
+                        f"response {exchange.response.status_code} to {where}: {err}"
+                        for err in self._response_errors(request, exchange.response)
+                    ]
         return found
 
     def _response_errors(self, request: MockRequest, response: httpx.Response) -> list[str]:
-        mock = MockResponse(response.content, response.status_code,
-                            content_type=response.headers.get("content-type", "").split(";")[0])
+        mock = MockResponse(
+            response.content, response.status_code, content_type=response.headers.get("content-type", "").split(";")[0]
+        )
         operation = self._operation(request)
         if operation is not None and str(response.status_code) not in operation["responses"]:
             if response.status_code not in UNDOCUMENTED:
@@ -119,7 +124,7 @@ class ContractCheck:
         return self._errors(lambda r: self.api.validate_response(r, mock), request)
 
     def _operation(self, request: MockRequest) -> dict[str, Any] | None:
-        path = request.path[len(API_PREFIX):]
+        path = request.path[len(API_PREFIX) :]
         for template, item in self.paths.items():
             parts, wanted = template.strip("/").split("/"), path.strip("/").split("/")
             if len(parts) != len(wanted) or request.method.lower() not in item:
@@ -147,9 +152,15 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 def _mock_request(request: httpx.Request) -> MockRequest:
     url = request.url
-    return MockRequest(f"{url.scheme}://{url.netloc.decode()}", request.method, url.path,
-                       args=dict(url.params), headers=dict(request.headers), data=request.content or None,
-                       content_type=request.headers.get("content-type", "application/json").split(";")[0])
+    return MockRequest(
+        f"{url.scheme}://{url.netloc.decode()}",
+        request.method,
+        url.path,
+        args=dict(url.params),
+        headers=dict(request.headers),
+        data=request.content or None,
+        content_type=request.headers.get("content-type", "application/json").split(";")[0],
+    )
 
 
 @dataclass
@@ -169,8 +180,12 @@ class SandboxAdmin:
     def new_account(self, first_name: str = "Test", last_name: str = "Organizer") -> str:
         """A fresh account, so a test's meetings and tokens are its own."""
         email = f"t{uuid.uuid4().hex[:10]}@sandbox.roomdesk.test"
-        self._ok(self.http.post("/_sandbox/accounts", json={"email": email, "first_name": first_name,
-                                                             "last_name": last_name, "password": "sandbox"}))
+        self._ok(
+            self.http.post(
+                "/_sandbox/accounts",
+                json={"email": email, "first_name": first_name, "last_name": last_name, "password": "sandbox"},
+            )
+        )
         return email
 
     def account(self, email: str) -> dict[str, Any]:
@@ -180,8 +195,16 @@ class SandboxAdmin:
     def token_set(self, email: str) -> TokenSet:
         """Tokens for the account without going through the consent page."""
         data = self._ok(self.http.post(f"/_sandbox/accounts/{email}/token"))
-        return TokenSet(data["access_token"], data["refresh_token"],
-                        datetime.now(timezone.utc) + timedelta(seconds=data["expires_in"]), "", "", email, "", "")
+        return TokenSet(
+            data["access_token"],
+            data["refresh_token"],
+            datetime.now(UTC) + timedelta(seconds=data["expires_in"]),
+            "",
+            "",
+            email,
+            "",
+            "",
+        )
 
     def fault(self, kind: str, count: int = 1, **options: Any) -> None:
         """Queue a fault for the next `count` matching calls."""
@@ -204,7 +227,7 @@ class MovableClock:
     """A clock tests move forward instead of sleeping."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -215,8 +238,13 @@ class MovableClock:
 
 def sandbox_config(sandbox: RunningSandbox, **overrides: Any) -> GotoConfig:
     """A client configuration for the sandbox."""
-    settings = {"auth_url": sandbox.auth_url, "api_url": sandbox.api_url, "client_id": SANDBOX_CLIENT_ID,
-                "client_secret": SANDBOX_CLIENT_SECRET, **overrides}
+    settings = {
+        "auth_url": sandbox.auth_url,
+        "api_url": sandbox.api_url,
+        "client_id": SANDBOX_CLIENT_ID,
+        "client_secret": SANDBOX_CLIENT_SECRET,
+        **overrides,
+    }
     return GotoConfig(**settings)
 
 

@@ -1,8 +1,9 @@
 """Meetings through the real client against the sandbox: CRUD, start, one running meeting per account, history."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from tests.goto.harness import Linked, MovableClock, Recorder, SandboxAdmin, bod
 
 
 def soon(hours: float = 1, length: float = 1, subject: str = "Customer call") -> MeetingSpec:
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=hours)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)
     return MeetingSpec(subject, start, start + timedelta(hours=length))
 
 
@@ -22,10 +23,15 @@ def test_create_sends_what_goto_requires_and_returns_the_join_url(linked: Linked
     spec = soon(subject="Budget <2027> & plans")
     meeting = linked.client.create_meeting(linked.account, spec)
     (sent,) = recorder.sent("POST", "/G2M/rest/meetings")
-    assert body_of(sent) == {"subject": "Budget &lt;2027&gt; & plans",
-                             "starttime": spec.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             "endtime": spec.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "passwordrequired": False,
-                             "conferencecallinfo": "Hybrid", "timezonekey": "", "meetingtype": "scheduled"}
+    assert body_of(sent) == {
+        "subject": "Budget &lt;2027&gt; & plans",
+        "starttime": spec.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "endtime": spec.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "passwordrequired": False,
+        "conferencecallinfo": "Hybrid",
+        "timezonekey": "",
+        "meetingtype": "scheduled",
+    }
     assert meeting.meeting_id.isdigit() and len(meeting.meeting_id) == 9
     assert meeting.join_url and meeting.join_url.endswith(f"/join/{meeting.meeting_id}")
     assert (meeting.starts_at, meeting.ends_at, meeting.max_participants) == (spec.starts_at, spec.ends_at, 250)
@@ -84,8 +90,9 @@ def test_start_returns_the_host_url_and_the_meeting_becomes_active(linked: Linke
     assert listed.status == "ACTIVE"
 
 
-def test_a_second_meeting_cannot_start_while_one_runs_on_the_account(linked: Linked, admin: SandboxAdmin,
-                                                                     make_linked: Callable[..., Linked]) -> None:
+def test_a_second_meeting_cannot_start_while_one_runs_on_the_account(
+    linked: Linked, admin: SandboxAdmin, make_linked: Callable[..., Linked]
+) -> None:
     """The overbooking rule: GoTo schedules overlapping meetings but runs only one per account."""
     running = linked.client.create_meeting(linked.account, soon())
     waiting = linked.client.create_meeting(linked.account, soon())
@@ -99,20 +106,31 @@ def test_a_second_meeting_cannot_start_while_one_runs_on_the_account(linked: Lin
     assert linked.client.host_url(linked.account, waiting.meeting_id)
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"subject": "x" * 101}, "100 characters"),
-    ({"subject": "a <b>"}, "&lt;"),
-    ({"endtime": "2030-01-01T09:00:00Z"}, "after starttime"),
-    ({"starttime": "2030-01-01 10:00"}, "starttime"),
-    ({"passwordrequired": "false"}, "passwordrequired"),
-    ({"meetingtype": "webinar"}, "meetingtype"),
-    ({"timezonekey": "Europe/Berlin"}, "timezonekey"),
-    ({"conferencecallinfo": None}, "conferencecallinfo"),
-])
-def test_the_sandbox_rejects_bodies_the_contract_rejects(linked: Linked, raw: httpx.Client, change: dict[str, Any],
-                                                        problem: str) -> None:
-    body = {"subject": "ok", "starttime": "2030-01-01T09:00:00Z", "endtime": "2030-01-01T10:00:00Z",
-            "passwordrequired": False, "conferencecallinfo": "Hybrid", "timezonekey": "", "meetingtype": "scheduled"}
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"subject": "x" * 101}, "100 characters"),
+        ({"subject": "a <b>"}, "&lt;"),
+        ({"endtime": "2030-01-01T09:00:00Z"}, "after starttime"),
+        ({"starttime": "2030-01-01 10:00"}, "starttime"),
+        ({"passwordrequired": "false"}, "passwordrequired"),
+        ({"meetingtype": "webinar"}, "meetingtype"),
+        ({"timezonekey": "Europe/Berlin"}, "timezonekey"),
+        ({"conferencecallinfo": None}, "conferencecallinfo"),
+    ],
+)
+def test_the_sandbox_rejects_bodies_the_contract_rejects(
+    linked: Linked, raw: httpx.Client, change: dict[str, Any], problem: str
+) -> None:
+    body = {
+        "subject": "ok",
+        "starttime": "2030-01-01T09:00:00Z",
+        "endtime": "2030-01-01T10:00:00Z",
+        "passwordrequired": False,
+        "conferencecallinfo": "Hybrid",
+        "timezonekey": "",
+        "meetingtype": "scheduled",
+    }
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
     headers = {"Authorization": f"Bearer {linked.tokens.access_token(linked.account)}"}
@@ -127,8 +145,9 @@ def test_the_api_answers_401_without_a_valid_bearer_token(raw: httpx.Client, aut
     assert response.status_code == 401 and response.json()["int_err_code"] == "InvalidToken"
 
 
-def test_a_meeting_runs_until_its_end_and_then_is_history(clocked_sandbox: RunningSandbox, clock: MovableClock,
-                                                          make_linked: Callable[..., Linked]) -> None:
+def test_a_meeting_runs_until_its_end_and_then_is_history(
+    clocked_sandbox: RunningSandbox, clock: MovableClock, make_linked: Callable[..., Linked]
+) -> None:
     linked = make_linked(clocked_sandbox)
     start = clock.now.replace(microsecond=0) + timedelta(minutes=5)
     meeting = linked.client.create_meeting(linked.account, MeetingSpec("Review", start, start + timedelta(hours=1)))
@@ -139,8 +158,12 @@ def test_a_meeting_runs_until_its_end_and_then_is_history(clocked_sandbox: Runni
     clock.advance(hours=1, seconds=1)
     assert linked.client.upcoming_meetings(linked.account) == []
     (past,) = linked.client.historical_meetings(linked.account, *window)
-    assert (past.meeting_id, past.subject, past.starts_at, past.ends_at) == (meeting.meeting_id, "Review", start,
-                                                                            start + timedelta(hours=1))
+    assert (past.meeting_id, past.subject, past.starts_at, past.ends_at) == (
+        meeting.meeting_id,
+        "Review",
+        start,
+        start + timedelta(hours=1),
+    )
     later = (start + timedelta(hours=2), start + timedelta(hours=3))
     assert linked.client.historical_meetings(linked.account, *later) == []
 

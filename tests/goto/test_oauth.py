@@ -1,9 +1,10 @@
 """Linking a GoTo account: the sandbox's authorize page and token endpoint, driven by the real client."""
+
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -52,11 +53,12 @@ def test_full_code_flow_with_pkce_links_the_account(sandbox: RunningSandbox, oau
     tokens = oauth.exchange_code(_code(sandbox, oauth), CALLBACK, VERIFIER)
     assert tokens.email == "room1@sandbox.roomdesk.test" and (tokens.first_name, tokens.last_name) == ("Room", "One")
     assert tokens.access_token and tokens.refresh_token and tokens.account_key.isdigit()
-    assert 3500 < (tokens.expires_at - datetime.now(timezone.utc)).total_seconds() <= 3600
+    assert 3500 < (tokens.expires_at - datetime.now(UTC)).total_seconds() <= 3600
 
 
-def test_the_token_request_is_form_encoded_with_http_basic_client_auth(sandbox: RunningSandbox, oauth: GotoClient,
-                                                                       recorder: Recorder) -> None:
+def test_the_token_request_is_form_encoded_with_http_basic_client_auth(
+    sandbox: RunningSandbox, oauth: GotoClient, recorder: Recorder
+) -> None:
     oauth.exchange_code(_code(sandbox, oauth), CALLBACK, VERIFIER)
     (sent,) = recorder.sent("POST", "/oauth/token")
     assert sent.request.headers["content-type"].startswith("application/x-www-form-urlencoded")
@@ -74,15 +76,17 @@ def test_a_code_works_only_once(sandbox: RunningSandbox, oauth: GotoClient) -> N
 
 
 @pytest.mark.parametrize("redirect_uri, verifier", [(CALLBACK + "x", VERIFIER), (CALLBACK, "w" * 64)])
-def test_a_code_needs_the_same_redirect_uri_and_the_pkce_verifier(sandbox: RunningSandbox, oauth: GotoClient,
-                                                                  redirect_uri: str, verifier: str) -> None:
+def test_a_code_needs_the_same_redirect_uri_and_the_pkce_verifier(
+    sandbox: RunningSandbox, oauth: GotoClient, redirect_uri: str, verifier: str
+) -> None:
     with pytest.raises(GotoOAuthError) as caught:
         oauth.exchange_code(_code(sandbox, oauth), redirect_uri, verifier)
     assert caught.value.error == "invalid_grant"
 
 
-def test_a_code_expires_after_ten_minutes(clocked_sandbox: RunningSandbox, clock: MovableClock,
-                                          recorder: Recorder) -> None:
+def test_a_code_expires_after_ten_minutes(
+    clocked_sandbox: RunningSandbox, clock: MovableClock, recorder: Recorder
+) -> None:
     _register(clocked_sandbox)
     with GotoClient(sandbox_config(clocked_sandbox), StaticTokens(), transport=recorder.transport("client")) as client:
         fresh, stale = _code(clocked_sandbox, client), _code(clocked_sandbox, client)
@@ -101,23 +105,29 @@ def test_a_wrong_client_secret_is_invalid_client(sandbox: RunningSandbox, oauth:
     assert caught.value.error == "invalid_client"
 
 
-@pytest.mark.parametrize("auth, form", [
-    (None, {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}),  # in the body: not GoTo's way
-    ((SANDBOX_CLIENT_ID, "nope"), {}),
-    (("someone-else", SANDBOX_CLIENT_SECRET), {}),
-])
+@pytest.mark.parametrize(
+    "auth, form",
+    [
+        (None, {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}),  # in the body: not GoTo's way
+        ((SANDBOX_CLIENT_ID, "nope"), {}),
+        (("someone-else", SANDBOX_CLIENT_SECRET), {}),
+    ],
+)
 def test_the_token_endpoint_requires_http_basic_client_auth(raw: httpx.Client, auth: Any, form: dict[str, str]) -> None:
     response = raw.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x", **form}, auth=auth)
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
     assert response.headers["www-authenticate"].startswith("Basic")
 
 
-@pytest.mark.parametrize("form, error", [
-    ({"grant_type": "password", "username": "a", "password": "b"}, "unsupported_grant_type"),
-    ({}, "invalid_request"),
-    ({"grant_type": "authorization_code"}, "invalid_request"),
-    ({"grant_type": "refresh_token", "refresh_token": "unknown"}, "invalid_grant"),
-])
+@pytest.mark.parametrize(
+    "form, error",
+    [
+        ({"grant_type": "password", "username": "a", "password": "b"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+        ({"grant_type": "authorization_code"}, "invalid_request"),
+        ({"grant_type": "refresh_token", "refresh_token": "unknown"}, "invalid_grant"),
+    ],
+)
 def test_token_endpoint_errors_are_rfc6749_json(raw: httpx.Client, form: dict[str, str], error: str) -> None:
     response = raw.post("/oauth/token", data=form, auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET))
     assert response.status_code == 400 and response.json()["error"] == error
@@ -129,27 +139,32 @@ def _authorize(raw: httpx.Client, **overrides: str) -> httpx.Response:
     return raw.get("/oauth/authorize", params={**params, **overrides})
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"client_id": "unknown-app"}, "Unknown client_id"),
-    ({"response_type": "token"}, "response_type"),
-    ({"redirect_uri": "https://evil.example.org/cb"}, "redirect_uri"),
-    ({"redirect_uri": CALLBACK + "/"}, "redirect_uri"),
-    ({"redirect_uri": CALLBACK.replace("desk.example.org", "DESK.example.org")}, "redirect_uri"),
-    ({"redirect_uri": CALLBACK.replace("https", "http")}, "redirect_uri"),
-    ({"redirect_uri": CALLBACK.split("?")[0]}, "redirect_uri"),
-    ({"redirect_uri": CALLBACK + "&next=https://evil.example.org"}, "redirect_uri"),
-    ({"code_challenge": "abc", "code_challenge_method": "plain"}, "S256"),
-])
-def test_authorize_refuses_with_an_error_page_and_never_redirects(sandbox: RunningSandbox, raw: httpx.Client,
-                                                                  overrides: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"client_id": "unknown-app"}, "Unknown client_id"),
+        ({"response_type": "token"}, "response_type"),
+        ({"redirect_uri": "https://evil.example.org/cb"}, "redirect_uri"),
+        ({"redirect_uri": CALLBACK + "/"}, "redirect_uri"),
+        ({"redirect_uri": CALLBACK.replace("desk.example.org", "DESK.example.org")}, "redirect_uri"),
+        ({"redirect_uri": CALLBACK.replace("https", "http")}, "redirect_uri"),
+        ({"redirect_uri": CALLBACK.split("?")[0]}, "redirect_uri"),
+        ({"redirect_uri": CALLBACK + "&next=https://evil.example.org"}, "redirect_uri"),
+        ({"code_challenge": "abc", "code_challenge_method": "plain"}, "S256"),
+    ],
+)
+def test_authorize_refuses_with_an_error_page_and_never_redirects(
+    sandbox: RunningSandbox, raw: httpx.Client, overrides: dict[str, str], message: str
+) -> None:
     _register(sandbox)
     response = _authorize(raw, **overrides)
     assert response.status_code == 400 and "location" not in response.headers
     assert response.headers["content-type"].startswith("text/html") and message in response.text
 
 
-def test_authorize_shows_the_sign_in_page_for_a_registered_redirect_uri(sandbox: RunningSandbox,
-                                                                         raw: httpx.Client) -> None:
+def test_authorize_shows_the_sign_in_page_for_a_registered_redirect_uri(
+    sandbox: RunningSandbox, raw: httpx.Client
+) -> None:
     _register(sandbox)
     page = _authorize(raw)
     assert page.status_code == 200
@@ -182,8 +197,9 @@ def test_refresh_gives_a_new_access_token_and_counts_once(linked: Linked, admin:
     assert fresh.email == linked.account and admin.account(linked.account)["refresh_count"] == 1
 
 
-def test_refresh_keeps_the_old_refresh_token_when_goto_sends_none(linked: Linked, admin: SandboxAdmin,
-                                                                  recorder: Recorder) -> None:
+def test_refresh_keeps_the_old_refresh_token_when_goto_sends_none(
+    linked: Linked, admin: SandboxAdmin, recorder: Recorder
+) -> None:
     held = linked.held()
     admin.fault("omit_refresh_token")
     fresh = linked.client.refresh(held.refresh_token)

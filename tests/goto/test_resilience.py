@@ -1,26 +1,36 @@
 """How the client behaves when GoTo misbehaves: 401 and refresh, 429, 5xx, stalls, unreachable hosts."""
+
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from core.goto import (GotoAmbiguousCreate, GotoAuthExpired, GotoClient, GotoConfig, GotoRateLimited, GotoUnavailable,
-                       MeetingSpec, StaticTokens)
+from core.goto import (
+    GotoAmbiguousCreate,
+    GotoAuthExpired,
+    GotoClient,
+    GotoConfig,
+    GotoRateLimited,
+    GotoUnavailable,
+    MeetingSpec,
+    StaticTokens,
+)
 from core.goto.sandbox import RunningSandbox
 from tests.goto.harness import Linked, Recorder, SandboxAdmin, sandbox_config
 
 
 def soon() -> MeetingSpec:
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     return MeetingSpec("Resilience", start, start + timedelta(hours=1))
 
 
-def test_an_expired_token_is_refreshed_exactly_once_and_the_call_succeeds(linked: Linked, admin: SandboxAdmin,
-                                                                          recorder: Recorder) -> None:
+def test_an_expired_token_is_refreshed_exactly_once_and_the_call_succeeds(
+    linked: Linked, admin: SandboxAdmin, recorder: Recorder
+) -> None:
     linked.client.create_meeting(linked.account, soon())
     admin.expire_token(linked.account)
     assert len(linked.client.upcoming_meetings(linked.account)) == 1
@@ -48,8 +58,9 @@ class _AlwaysStale:
         return self._stale()
 
 
-def test_a_second_401_after_the_refresh_is_reported_not_retried(sandbox: RunningSandbox, admin: SandboxAdmin,
-                                                                 recorder: Recorder) -> None:
+def test_a_second_401_after_the_refresh_is_reported_not_retried(
+    sandbox: RunningSandbox, admin: SandboxAdmin, recorder: Recorder
+) -> None:
     account = admin.new_account()
     tokens = _AlwaysStale(admin, account)
     transport = recorder.transport("client")
@@ -89,8 +100,9 @@ def test_a_retry_after_longer_than_the_client_waits_is_reported_at_once(linked: 
     assert caught.value.retry_after == 600 and linked.sleeps == []
 
 
-def test_a_create_refused_with_429_is_repeated_because_goto_did_not_execute_it(linked: Linked, admin: SandboxAdmin,
-                                                                               recorder: Recorder) -> None:
+def test_a_create_refused_with_429_is_repeated_because_goto_did_not_execute_it(
+    linked: Linked, admin: SandboxAdmin, recorder: Recorder
+) -> None:
     admin.fault("429", retry_after=1)
     linked.client.create_meeting(linked.account, soon())
     assert len(recorder.sent("POST", "/meetings")) == 2 and admin.account(linked.account)["meeting_count"] == 1
@@ -103,8 +115,9 @@ def test_500s_are_retried_with_growing_jittered_backoff_then_succeed(linked: Lin
 
 
 @pytest.mark.parametrize("status", ["500", "503"])
-def test_5xx_beyond_the_retries_make_goto_unavailable(linked: Linked, admin: SandboxAdmin, recorder: Recorder,
-                                                      status: str) -> None:
+def test_5xx_beyond_the_retries_make_goto_unavailable(
+    linked: Linked, admin: SandboxAdmin, recorder: Recorder, status: str
+) -> None:
     admin.fault(status, count=10)
     with pytest.raises(GotoUnavailable) as caught:
         linked.client.get_meeting(linked.account, "123456789")
@@ -136,7 +149,8 @@ def test_a_create_answered_with_503_is_repeated(linked: Linked, admin: SandboxAd
 
 
 def test_a_create_whose_answer_stalls_is_ambiguous_and_never_sent_twice(
-        make_linked: Callable[..., Linked], admin: SandboxAdmin, recorder: Recorder) -> None:
+    make_linked: Callable[..., Linked], admin: SandboxAdmin, recorder: Recorder
+) -> None:
     linked = make_linked(read_timeout=0.3)
     admin.fault("stall", stall_seconds=1.0)
     spec = soon()
@@ -162,7 +176,8 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_goto_is_retried_then_unavailable_and_a_create_is_not_ambiguous(
-        sandbox: RunningSandbox, admin: SandboxAdmin) -> None:
+    sandbox: RunningSandbox, admin: SandboxAdmin
+) -> None:
     """Nothing was sent, so a create is safe to repeat and is not reported as possibly executed."""
     account = admin.new_account()
     sleeps: list[float] = []
@@ -201,11 +216,17 @@ def test_an_unreadable_answer_is_goto_unavailable_not_a_crash() -> None:
 
 def test_real_gotos_time_format_is_understood() -> None:
     """Real GoTo writes times like 2015-07-01T22:00:00.+0000, which is not what its contract shows."""
-    row = {"meetingId": "7", "subject": "s", "startTime": "2015-07-01T22:00:00.+0000",
-           "endTime": "2015-07-01T23:30:00+0000", "conferenceCallInfo": "Hybrid", "status": "INACTIVE"}
+    row = {
+        "meetingId": "7",
+        "subject": "s",
+        "startTime": "2015-07-01T22:00:00.+0000",
+        "endTime": "2015-07-01T23:30:00+0000",
+        "conferenceCallInfo": "Hybrid",
+        "status": "INACTIVE",
+    }
     config = GotoConfig(auth_url="https://auth.invalid", api_url="https://api.invalid/G2M/rest")
     transport = _fake_goto(httpx.Response(200, json=[row]))
     with GotoClient(config, StaticTokens({"a@b.test": "t"}), transport=transport) as api:
         (meeting,) = api.upcoming_meetings("a@b.test")
-    assert meeting.starts_at == datetime(2015, 7, 1, 22, 0, tzinfo=timezone.utc)
-    assert meeting.ends_at == datetime(2015, 7, 1, 23, 30, tzinfo=timezone.utc)
+    assert meeting.starts_at == datetime(2015, 7, 1, 22, 0, tzinfo=UTC)
+    assert meeting.ends_at == datetime(2015, 7, 1, 23, 30, tzinfo=UTC)

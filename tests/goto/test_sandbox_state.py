@@ -1,30 +1,42 @@
 """The sandbox's state file: it survives restarts and is shared by a running server and the CLI functions."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
-from core.config import get_settings
 from core.goto import GotoClient, GotoConfig, MeetingSpec, StaticTokens
-from core.goto.sandbox import (ADMIN_HEADER, DEMO_ACCOUNTS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, RunningSandbox,
-                               add_account, issue_token, list_redirect_uris, register_redirect_uri, start_in_thread,
-                               unregister_redirect_uri)
+from core.goto.sandbox import (
+    ADMIN_HEADER,
+    DEMO_ACCOUNTS,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    RunningSandbox,
+    add_account,
+    issue_token,
+    list_redirect_uris,
+    register_redirect_uri,
+    start_in_thread,
+    unregister_redirect_uri,
+)
 from core.goto.sandbox.cli import sandbox_app
+from core.kernel.config import get_settings
 from tests.goto.harness import Linked, Recorder, sandbox_config
 
 
 def _spec() -> MeetingSpec:
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     return MeetingSpec("Survives restarts", start, start + timedelta(hours=1))
 
 
 def test_a_restarted_sandbox_keeps_accounts_redirect_uris_tokens_and_meetings(
-        tmp_path: Path, make_linked: Callable[..., Linked], recorder: Recorder) -> None:
+    tmp_path: Path, make_linked: Callable[..., Linked], recorder: Recorder
+) -> None:
     first = start_in_thread(tmp_path)
     try:
         linked = make_linked(first)
@@ -39,22 +51,25 @@ def test_a_restarted_sandbox_keeps_accounts_redirect_uris_tokens_and_meetings(
             got = api.get_meeting(linked.account, meeting.meeting_id)
         assert got is not None and got.subject == "Survives restarts"
         assert list_redirect_uris(tmp_path) == ["https://desk.example.org/cb"]
-        assert len(httpx.get(f"{second.url}/_sandbox/accounts",
-                             headers={ADMIN_HEADER: SANDBOX_CLIENT_SECRET}).json()) == len(DEMO_ACCOUNTS) + 1
+        assert (
+            len(httpx.get(f"{second.url}/_sandbox/accounts", headers={ADMIN_HEADER: SANDBOX_CLIENT_SECRET}).json())
+            == len(DEMO_ACCOUNTS) + 1
+        )
     finally:
         second.stop()
 
 
 def test_the_demo_accounts_are_seeded(tmp_path: Path) -> None:
-    assert DEMO_ACCOUNTS == tuple(f"room{i}@sandbox.roomdesk.test" for i in range(1, 7))
+    assert tuple(f"room{i}@sandbox.roomdesk.test" for i in range(1, 7)) == DEMO_ACCOUNTS
     running = start_in_thread(tmp_path)
     try:
         listed = httpx.get(f"{running.url}/_sandbox/accounts", headers={ADMIN_HEADER: SANDBOX_CLIENT_SECRET}).json()
     finally:
         running.stop()
     assert [(a["email"], a["first_name"], a["last_name"]) for a in listed] == [
-        (f"room{i}@sandbox.roomdesk.test", "Room", last) for i, last in
-        enumerate(["One", "Two", "Three", "Four", "Five", "Six"], start=1)]
+        (f"room{i}@sandbox.roomdesk.test", "Room", last)
+        for i, last in enumerate(["One", "Two", "Three", "Four", "Five", "Six"], start=1)
+    ]
 
 
 def test_cli_functions_change_the_state_of_a_running_sandbox(sandbox: RunningSandbox, recorder: Recorder) -> None:
@@ -62,8 +77,9 @@ def test_cli_functions_change_the_state_of_a_running_sandbox(sandbox: RunningSan
     email = add_account(sandbox.data_dir, "Script.User@Sandbox.Roomdesk.Test", "Script", "User", password="pw")
     assert email.email == "script.user@sandbox.roomdesk.test"
     token = issue_token(sandbox.data_dir, email.email)
-    with GotoClient(sandbox_config(sandbox), StaticTokens({email.email: token}),
-                    transport=recorder.transport("client")) as api:
+    with GotoClient(
+        sandbox_config(sandbox), StaticTokens({email.email: token}), transport=recorder.transport("client")
+    ) as api:
         assert api.upcoming_meetings(email.email) == []
     with pytest.raises(LookupError):
         issue_token(sandbox.data_dir, "nobody@sandbox.roomdesk.test")
@@ -96,8 +112,12 @@ def test_unregister_reports_whether_the_uri_was_registered(tmp_path: Path) -> No
 
 
 def test_the_controls_need_the_admin_key(raw: httpx.Client) -> None:
-    for method, path in [("POST", "/_sandbox/faults"), ("GET", "/_sandbox/accounts"),
-                         ("POST", "/_sandbox/reset-faults"), ("POST", f"/_sandbox/accounts/{DEMO_ACCOUNTS[0]}/token")]:
+    for method, path in [
+        ("POST", "/_sandbox/faults"),
+        ("GET", "/_sandbox/accounts"),
+        ("POST", "/_sandbox/reset-faults"),
+        ("POST", f"/_sandbox/accounts/{DEMO_ACCOUNTS[0]}/token"),
+    ]:
         assert raw.request(method, path, headers={ADMIN_HEADER: "wrong"}).status_code == 403
 
 
@@ -106,8 +126,9 @@ def test_a_fault_request_names_what_is_wrong(raw: httpx.Client) -> None:
     assert response.status_code == 400 and "kind must be one of" in response.json()["error"]
 
 
-def test_the_cli_adds_accounts_and_prints_only_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       recorder: Recorder) -> None:
+def test_the_cli_adds_accounts_and_prints_only_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
     monkeypatch.setenv("ROOMDESK_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     try:

@@ -1,8 +1,9 @@
 """goto_subject and MeetingSpec: what GoTo is sent, before any HTTP."""
+
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from core.goto import Meeting, MeetingSpec, goto_subject
 
-T = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+T = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 def test_goto_subject_escapes_angle_brackets_as_html_entities() -> None:
@@ -45,7 +46,7 @@ def test_meeting_spec_refuses_naive_times_and_an_end_before_the_start() -> None:
 def test_meeting_spec_keeps_times_in_utc() -> None:
     berlin = timezone(timedelta(hours=1))
     spec = MeetingSpec("x", datetime(2026, 12, 7, 10, 0, tzinfo=berlin), datetime(2026, 12, 7, 11, 0, tzinfo=berlin))
-    assert spec.starts_at == T and spec.starts_at.tzinfo == timezone.utc
+    assert spec.starts_at == T and spec.starts_at.tzinfo == UTC
 
 
 def test_meeting_spec_matches_the_meeting_goto_made_from_it() -> None:

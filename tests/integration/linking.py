@@ -1,4 +1,5 @@
 """Test helpers: drive the sandbox's consent page like a browser would, and set up linkable rooms."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlalchemy.engine import Engine
 
-from core import external_access
-from core.db import session_scope
+from core.access import external_access
 from core.goto.sandbox import RunningSandbox, register_redirect_uri
-from core.models import Room, User
+from core.kernel.db import session_scope
+from core.kernel.models import Room, User
 from tests.conftest import make_room, make_user
 from tests.goto.harness import SandboxAdmin
 
@@ -31,12 +32,17 @@ def consent(authorize_url: str, *, email: str, password: str = "sandbox", decisi
     with httpx.Client(timeout=10) as http:
         page = http.get(authorize_url)
         assert page.status_code == 200, page.text
-        answer = http.post(authorize_url.split("?")[0], data={**params, "email": email, "password": password,
-                                                               "decision": decision})
+        answer = http.post(
+            authorize_url.split("?")[0], data={**params, "email": email, "password": password, "decision": decision}
+        )
     assert answer.status_code in (302, 303), answer.text
     back = parse_qs(urlsplit(answer.headers["location"]).query)
-    return Answer(token=back["token"][0], state=back.get("state", [""])[0], code=back.get("code", [None])[0],
-                  error=back.get("error", [None])[0])
+    return Answer(
+        token=back["token"][0],
+        state=back.get("state", [""])[0],
+        code=back.get("code", [None])[0],
+        error=back.get("error", [None])[0],
+    )
 
 
 @dataclass
@@ -64,7 +70,8 @@ def linkable_room(engine: Engine, sandbox: RunningSandbox, *, register: bool = T
 
 def link_room(engine: Engine, goto, setup: Setup) -> None:  # type: ignore[no-untyped-def]
     """Link the setup's room through the real flow: authorize URL, consent page, callback services."""
-    from core import accounts
+    from core.meetings import accounts
+
     with session_scope(engine) as s:
         url = accounts.start_linking(s, user=setup.admin, room_id=setup.room.id, oauth=goto.client)
     answer = consent(url, email=setup.email)

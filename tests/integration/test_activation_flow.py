@@ -1,5 +1,6 @@
 """The whole activation path against the GoTo sandbox over HTTP: a new token invalidates the activation,
 the admin requests a new one, support registers it, and linking works again."""
+
 from __future__ import annotations
 
 import httpx
@@ -7,11 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import accounts, activation, external_access
-from core.accounts import LinkFailed
-from core.db import session_scope
+from core.access import external_access
+from core.admin import activation
 from core.goto.sandbox import list_redirect_uris
-from core.models import RoomLink
+from core.kernel.db import session_scope
+from core.kernel.models import RoomLink
+from core.meetings import accounts
+from core.meetings.accounts import LinkFailed
 from tests.conftest import make_user
 from tests.integration.linking import consent, link_room, linkable_room
 
@@ -30,8 +33,9 @@ def request_and_register(engine: Engine, sandbox, admin, support) -> activation.
     with session_scope(engine) as s:
         [waiting] = activation.pending_urls(s, user=support)
         assert waiting == external_access.get_external_access(s).redirect_url
-        return activation.mark_registered(s, user=support, request_id=filed.id,
-                                          register=activation.sandbox_registrar(sandbox.data_dir))
+        return activation.mark_registered(
+            s, user=support, request_id=filed.id, register=activation.sandbox_registrar(sandbox.data_dir)
+        )
 
 
 def test_regenerate_request_register_and_linking_works_again(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
@@ -86,10 +90,12 @@ def test_a_callback_with_the_old_token_is_refused_after_regenerating(engine: Eng
 
 @pytest.mark.postgres
 def test_the_queue_the_audit_search_and_sso_matching_run_on_postgresql(pg_engine: Engine) -> None:
-    from core import audit_log, sso
-    from core.auth import add_user
-    from core.db import upgrade
-    from core.models import utcnow
+    from core.access import sso
+    from core.access.auth import add_user
+    from core.kernel.db import upgrade
+    from core.kernel.models import utcnow
+    from core.reporting import audit_log
+
     upgrade(pg_engine)
     with session_scope(pg_engine) as s:
         admin = add_user(s, username="boss", password=None, role="admin", email="Boss@Example.org")
@@ -102,7 +108,14 @@ def test_the_queue_the_audit_search_and_sso_matching_run_on_postgresql(pg_engine
     with session_scope(pg_engine) as s:
         assert [r.id for r in activation.list_requests(s, user=support, status="superseded")] == [old.id]
         assert activation.activation_state(s).state == "active"
-        found = audit_log.search(s, user=admin, filters=audit_log.AuditFilter(
-            start=utcnow().replace(year=2000), end=utcnow().replace(year=2100), action="activation_request.registered"))
+        found = audit_log.search(
+            s,
+            user=admin,
+            filters=audit_log.AuditFilter(
+                start=utcnow().replace(year=2000),
+                end=utcnow().replace(year=2100),
+                action="activation_request.registered",
+            ),
+        )
         assert [(r.user, r.entity_id) for r in found.rows] == [(support.display_name, str(new.id))]
         assert sso.sign_in_with_identity(s, {"email": "boss@example.org", "email_verified": True}).id == admin.id

@@ -1,4 +1,5 @@
 """The `roomdesk` command: database upgrade, users, demo, key rotation, worker pass, sandbox helpers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from core.auth import authenticate
-from core.cli import app
-from core.config import get_settings
-from core.db import get_engine, session_scope
+from core.access.auth import authenticate
+from core.cli.main import app
+from core.kernel.config import get_settings
+from core.kernel.db import get_engine, session_scope
 
 runner = CliRunner()
 
@@ -33,8 +34,11 @@ def test_db_upgrade_creates_the_schema(data_dir: Path) -> None:
 
 
 def test_user_add_reads_the_password_from_stdin(data_dir: Path) -> None:
-    result = runner.invoke(app, ["user", "add", "olga", "--role", "staff", "--group", "External", "--password-stdin"],
-                           input="a long secret\n")
+    result = runner.invoke(
+        app,
+        ["user", "add", "olga", "--role", "staff", "--group", "External", "--password-stdin"],
+        input="a long secret\n",
+    )
     assert result.exit_code == 0, result.output
     with session_scope(get_engine()) as s:
         assert authenticate(s, "olga", "a long secret").role == "staff"
@@ -49,7 +53,8 @@ def test_user_add_refuses_bad_input_naming_the_field(data_dir: Path) -> None:
 def test_cli_commands_never_seed_the_demo_but_demo_reset_does(data_dir: Path) -> None:
     runner.invoke(app, ["db", "upgrade"])
     with session_scope(get_engine()) as s:
-        from core.demo import is_empty
+        from core.admin.demo import is_empty
+
         assert is_empty(s)
     result = runner.invoke(app, ["demo", "--reset"])
     assert result.exit_code == 0 and "roomdesk-demo" in result.output
@@ -59,11 +64,14 @@ def test_cli_commands_never_seed_the_demo_but_demo_reset_does(data_dir: Path) ->
 
 
 def test_keys_rotate_reencrypts_under_a_new_key(data_dir: Path) -> None:
-    from core import external_access
+    from core.access import external_access
+
     runner.invoke(app, ["demo", "--reset"])
     with session_scope(get_engine()) as s:
-        from core.models import User
         from sqlmodel import select
+
+        from core.kernel.models import User
+
         admin = s.exec(select(User).where(User.username == "admin")).one()
         external_access.set_system_address(s, user=admin, address="https://roomdesk.example.org")
         token = external_access.current_token(s)
@@ -87,11 +95,16 @@ def test_sandbox_token_prints_a_working_access_token(data_dir: Path) -> None:
     result = runner.invoke(app, ["sandbox", "token", "ops@sandbox.roomdesk.test"])
     assert result.exit_code == 0
     import httpx
+
     from core.goto.sandbox import start_in_thread
+
     running = start_in_thread(data_dir)  # a sandbox on the same state the CLI wrote to
     try:
-        answer = httpx.get(f"{running.api_url}/upcomingMeetings", timeout=10,
-                           headers={"Authorization": f"Bearer {result.output.strip()}"})
+        answer = httpx.get(
+            f"{running.api_url}/upcomingMeetings",
+            timeout=10,
+            headers={"Authorization": f"Bearer {result.output.strip()}"},
+        )
     finally:
         running.stop()
     assert answer.status_code == 200 and answer.json() == []
@@ -99,7 +112,8 @@ def test_sandbox_token_prints_a_working_access_token(data_dir: Path) -> None:
 
 def test_the_embedded_sandbox_comes_back_on_the_same_port(data_dir: Path) -> None:
     """Join links written into notes point at the sandbox; a restart must not break them."""
-    from core.connect import connect_goto
+    from core.goto.connect import connect_goto
+
     first = connect_goto(get_engine(), get_settings())
     url = first.sandbox.url
     first.client.close()

@@ -1,4 +1,5 @@
 """`roomdesk import bookings` and `roomdesk conflicts` end to end against the configured SQLite database."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ import typer
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from core.cli_bookings import conflicts_command, import_app
-from core.config import get_settings
-from core.db import get_engine
+from core.cli.bookings import conflicts_command, import_app
+from core.kernel.config import get_settings
+from core.kernel.db import get_engine
 
 HEADER = "room,goto_account,subject,start,end,organizer"
 FILE = [
@@ -53,20 +54,32 @@ def write(tmp_path: Path, lines: list[str]) -> Path:
     return path
 
 
-def test_import_then_conflicts_json_lists_every_slot_overlapping_the_window_whole(data_dir: Path,
-                                                                                  tmp_path: Path) -> None:
+def test_import_then_conflicts_json_lists_every_slot_overlapping_the_window_whole(
+    data_dir: Path, tmp_path: Path
+) -> None:
     runner = CliRunner()
     done = runner.invoke(cli(), ["import", "bookings", str(write(tmp_path, FILE)), "--create-rooms"])
     assert done.exit_code == 0, done.output
-    assert done.stdout.strip().splitlines() == ["Imported 7 booking(s) from bookings.csv, created 2 room(s): "
-                                                "Sales 1, Board."]
+    assert done.stdout.strip().splitlines() == [
+        "Imported 7 booking(s) from bookings.csv, created 2 room(s): Sales 1, Board."
+    ]
     shown = runner.invoke(cli(), ["conflicts", "--from", "2026-12-07T09:45:00+00:00", "--to", "2026-12-09", "--json"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout) == [
-        {"room": "Board", "start": "2026-12-08T08:30:00+00:00", "end": "2026-12-08T09:00:00+00:00", "concurrency": 2,
-         "subjects": ["All hands", "Budget"]},
-        {"room": "Sales 1", "start": "2026-12-07T09:00:00+00:00", "end": "2026-12-07T10:00:00+00:00",
-         "concurrency": 3, "subjects": ["Call", "Kick-off", "Review"]},
+        {
+            "room": "Board",
+            "start": "2026-12-08T08:30:00+00:00",
+            "end": "2026-12-08T09:00:00+00:00",
+            "concurrency": 2,
+            "subjects": ["All hands", "Budget"],
+        },
+        {
+            "room": "Sales 1",
+            "start": "2026-12-07T09:00:00+00:00",
+            "end": "2026-12-07T10:00:00+00:00",
+            "concurrency": 3,
+            "subjects": ["Call", "Kick-off", "Review"],
+        },
     ]
     table = runner.invoke(cli(), ["conflicts", "--from", "2026-12-07", "--to", "2026-12-08"])
     assert table.exit_code == 0
@@ -103,8 +116,9 @@ def test_conflicts_on_an_empty_database_says_so_and_seeds_nothing(data_dir: Path
 
 
 @pytest.mark.postgres
-def test_import_and_conflicts_work_the_same_on_postgresql(pg_engine: Engine, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_and_conflicts_work_the_same_on_postgresql(
+    pg_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ROOMDESK_DATABASE_URL", pg_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
     get_engine.cache_clear()

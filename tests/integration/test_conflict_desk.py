@@ -1,15 +1,17 @@
 """The conflict desk against the sandbox: free rooms per appointment, moves that take the meeting along, resolve all."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import conflict_desk, meetings
-from core.appointments import AppointmentInput, save_appointment
-from core.conflicts import window_conflicts
-from core.db import session_scope
-from core.models import AuditEntry, Booking
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.conflicts import desk as conflict_desk
+from core.conflicts.sweep import window_conflicts
+from core.kernel.db import session_scope
+from core.kernel.models import AuditEntry, Booking
+from core.meetings import jobs as meetings
 from tests.conftest import at, make_room
 from tests.goto.harness import SandboxAdmin
 from tests.integration.linking import link_room, linkable_room, linked_room
@@ -26,12 +28,20 @@ def two_rooms(engine: Engine, goto, sandbox):  # type: ignore[no-untyped-def]
 
 def book(engine: Engine, setup, subject: str, start: float, end: float, *, room=None) -> int:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
-        appt = save_appointment(s, user=setup.admin, confirm_overbooking=True, data=AppointmentInput(
-            subject=subject, starts_at=at(start), ends_at=at(end), note="mine", room_ids=((room or setup.room).id,)))
+        appt = save_appointment(
+            s,
+            user=setup.admin,
+            confirm_overbooking=True,
+            data=AppointmentInput(
+                subject=subject, starts_at=at(start), ends_at=at(end), note="mine", room_ids=((room or setup.room).id,)
+            ),
+        )
     return appt.id  # type: ignore[return-value]
 
 
-def test_the_desk_lists_each_slot_with_rooms_free_for_the_whole_appointment(engine: Engine, goto, sandbox, two_rooms) -> None:  # type: ignore[no-untyped-def]
+def test_the_desk_lists_each_slot_with_rooms_free_for_the_whole_appointment(
+    engine: Engine, goto, sandbox, two_rooms
+) -> None:  # type: ignore[no-untyped-def]
     first, second = two_rooms
     a = book(engine, first, "Board", 24, 26)
     b = book(engine, first, "Pitch", 25, 27)
@@ -49,8 +59,9 @@ def test_a_move_takes_the_meeting_to_the_new_account(engine: Engine, goto, sandb
     moved = book(engine, first, "Pitch", 25, 27)
     meetings.run_due(engine, goto.client)
     old = meetings.sync_now(engine, goto.client, moved)
-    conflict_desk.move_appointment(engine, user=first.admin, appointment_id=moved, room_id=second.room.id,
-                                   api=goto.client)
+    conflict_desk.move_appointment(
+        engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client
+    )
     new = meetings.sync_now(engine, goto.client, moved)
     assert new.meeting_id != old.meeting_id
     assert [m.meeting_id for m in goto.client.upcoming_meetings(second.email)] == [new.meeting_id]
@@ -58,10 +69,13 @@ def test_a_move_takes_the_meeting_to_the_new_account(engine: Engine, goto, sandb
     with session_scope(engine) as s:
         assert window_conflicts(s, start=at(0), end=at(72)).slots.empty
         assert s.exec(select(AuditEntry).where(AuditEntry.action == "appointment.move")).one().after == {
-            "room_id": second.room.id}
+            "room_id": second.room.id
+        }
 
 
-def test_a_move_that_fails_at_goto_leaves_the_appointment_where_it_was(engine: Engine, goto, sandbox, two_rooms) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_that_fails_at_goto_leaves_the_appointment_where_it_was(
+    engine: Engine, goto, sandbox, two_rooms
+) -> None:  # type: ignore[no-untyped-def]
     first, second = two_rooms
     book(engine, first, "Board", 24, 26)
     moved = book(engine, first, "Pitch", 25, 27)
@@ -69,8 +83,9 @@ def test_a_move_that_fails_at_goto_leaves_the_appointment_where_it_was(engine: E
     control.fault("500", count=20, path_prefix="/G2M/rest/meetings")
     try:
         with pytest.raises(conflict_desk.MoveFailed) as caught:
-            conflict_desk.move_appointment(engine, user=first.admin, appointment_id=moved, room_id=second.room.id,
-                                           api=goto.client)
+            conflict_desk.move_appointment(
+                engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client
+            )
     finally:
         control.reset_faults()
         control.http.close()
@@ -108,15 +123,26 @@ def test_resolve_all_says_how_many_accounts_are_missing(engine: Engine, goto, sa
 
 
 def test_a_move_can_renotify_the_participants(engine: Engine, goto, sandbox, two_rooms) -> None:  # type: ignore[no-untyped-def]
-    from core.models import OutboxMessage
+    from core.kernel.models import OutboxMessage
+
     first, second = two_rooms
     book(engine, first, "Board", 24, 26)
     with session_scope(engine) as s:
-        moved = save_appointment(s, user=first.admin, confirm_overbooking=True, data=AppointmentInput(
-            subject="Pitch", starts_at=at(25), ends_at=at(27), room_ids=(first.room.id,),
-            external_emails=("guest@example.org",))).id
-    conflict_desk.move_appointment(engine, user=first.admin, appointment_id=moved, room_id=second.room.id,
-                                   api=goto.client, notify=True)
+        moved = save_appointment(
+            s,
+            user=first.admin,
+            confirm_overbooking=True,
+            data=AppointmentInput(
+                subject="Pitch",
+                starts_at=at(25),
+                ends_at=at(27),
+                room_ids=(first.room.id,),
+                external_emails=("guest@example.org",),
+            ),
+        ).id
+    conflict_desk.move_appointment(
+        engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client, notify=True
+    )
     new = meetings.sync_now(engine, goto.client, moved)
     with session_scope(engine) as s:
         [mail] = s.exec(select(OutboxMessage)).all()

@@ -1,4 +1,5 @@
 """Linking a room to its GoTo account over real HTTP against the sandbox: success and every failure path."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,10 +8,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import accounts, crypto, external_access
-from core.accounts import LinkFailed
-from core.db import session_scope
-from core.models import RoomLink, utcnow
+from core.access import external_access
+from core.kernel import crypto
+from core.kernel.db import session_scope
+from core.kernel.models import RoomLink, utcnow
+from core.meetings import accounts
+from core.meetings.accounts import LinkFailed
 from tests.goto.harness import SandboxAdmin
 from tests.integration.linking import consent, linkable_room
 
@@ -87,8 +90,9 @@ def test_a_state_works_once_and_an_unknown_one_not_at_all(engine: Engine, goto, 
 def test_an_expired_state_is_refused(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
     setup = linkable_room(engine, sandbox)
     with session_scope(engine) as s:
-        url = accounts.start_linking(s, user=setup.admin, room_id=setup.room.id, oauth=goto.client,
-                                     now=utcnow() - timedelta(minutes=11))
+        url = accounts.start_linking(
+            s, user=setup.admin, room_id=setup.room.id, oauth=goto.client, now=utcnow() - timedelta(minutes=11)
+        )
     answer = consent(url, email=setup.email)
     with pytest.raises(LinkFailed) as caught, session_scope(engine) as s:
         accounts.claim_state(s, token=answer.token, state=answer.state)
@@ -97,6 +101,7 @@ def test_an_expired_state_is_refused(engine: Engine, goto, sandbox) -> None:  # 
 
 def test_an_unregistered_redirect_url_gets_no_redirect_at_all(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
     import httpx
+
     setup = linkable_room(engine, sandbox, register=False)
     with session_scope(engine) as s:
         url = accounts.start_linking(s, user=setup.admin, room_id=setup.room.id, oauth=goto.client)

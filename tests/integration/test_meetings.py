@@ -1,18 +1,20 @@
 """Meetings on demand against the sandbox: create, update, move, delete; failures leave them pending."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import meetings, starting
-from core.appointments import AppointmentInput, delete_appointment, get_appointment, save_appointment
-from core.db import session_scope
-from core.errors import RoomDeskError
-from core.models import Appointment, MeetingJob
+from core.booking.appointments import AppointmentInput, delete_appointment, get_appointment, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.errors import RoomDeskError
+from core.kernel.models import Appointment, MeetingJob
+from core.meetings import jobs as meetings
+from core.meetings import start as starting
 from tests.conftest import at, make_user
 from tests.goto.harness import SandboxAdmin
-from tests.integration.linking import linkable_room, link_room, linked_room
+from tests.integration.linking import link_room, linkable_room, linked_room
 
 NOTE = "Agenda:\n- one\n─── GoTo Meeting ───\n(not ours)\n"
 
@@ -26,12 +28,18 @@ def control(sandbox):  # type: ignore[no-untyped-def]
 
 
 def save(engine: Engine, setup, *, room=None, appointment_id=None, version=None, **over):  # type: ignore[no-untyped-def]
-    data = dict(subject="Customer <call>", starts_at=at(24), ends_at=at(25), note=NOTE,
-                room_ids=(room or setup.room).id and ((room or setup.room).id,))
+    data = dict(
+        subject="Customer <call>",
+        starts_at=at(24),
+        ends_at=at(25),
+        note=NOTE,
+        room_ids=(room or setup.room).id and ((room or setup.room).id,),
+    )
     data.update(over)
     with session_scope(engine) as s:
-        appt = save_appointment(s, user=setup.admin, data=AppointmentInput(**data), appointment_id=appointment_id,
-                                expected_version=version)
+        appt = save_appointment(
+            s, user=setup.admin, data=AppointmentInput(**data), appointment_id=appointment_id, expected_version=version
+        )
     return appt
 
 
@@ -103,7 +111,9 @@ def test_deleting_the_appointment_deletes_the_meeting(engine: Engine, goto, sand
     assert meetings.run_now(engine, goto.client, job) and at_goto(goto, setup.email) == {}
 
 
-def test_goto_failing_leaves_the_appointment_saved_and_the_meeting_pending_until_a_retry(engine: Engine, goto, sandbox, control) -> None:  # type: ignore[no-untyped-def]
+def test_goto_failing_leaves_the_appointment_saved_and_the_meeting_pending_until_a_retry(
+    engine: Engine, goto, sandbox, control
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     control.fault("500", count=50)
     appt = save(engine, setup)
@@ -119,7 +129,9 @@ def test_goto_failing_leaves_the_appointment_saved_and_the_meeting_pending_until
 
 def test_an_ambiguous_create_timeout_never_makes_a_second_meeting(engine: Engine, goto, sandbox, control) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
+
     from core.goto import GotoClient
+
     setup = linked_room(engine, goto, sandbox)
     impatient = GotoClient(replace(goto.client.config, read_timeout=0.5), goto.tokens, sleep=lambda _: None)
     control.fault("stall", count=1, stall_seconds=2, path_prefix="/G2M/rest/meetings")
@@ -133,6 +145,7 @@ def test_an_ambiguous_create_timeout_never_makes_a_second_meeting(engine: Engine
 
 def test_double_clicks_and_reruns_create_one_meeting(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
     import threading
+
     setup = linked_room(engine, goto, sandbox)
     appt = save(engine, setup)
     threads = [threading.Thread(target=meetings.sync_now, args=(engine, goto.client, appt.id)) for _ in range(4)]
@@ -154,7 +167,9 @@ def test_the_organizer_gets_a_fresh_host_url_and_others_the_join_url(engine: Eng
     assert not other.as_host and other.url == state.join_url
 
 
-def test_starting_while_the_account_runs_another_meeting_names_it_and_proposes_a_free_room(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_starting_while_the_account_runs_another_meeting_names_it_and_proposes_a_free_room(
+    engine: Engine, goto, sandbox
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     spare = linkable_room(engine, sandbox)
     spare.admin = setup.admin
@@ -173,23 +188,32 @@ def test_starting_while_the_account_runs_another_meeting_names_it_and_proposes_a
 
 def test_imported_bookings_of_linked_rooms_get_meetings_from_the_worker(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
     import io
-    from core.importing import import_bookings
+
+    from core.admin.importing import import_bookings
+
     setup = linked_room(engine, goto, sandbox)
-    csv = ("room,goto_account,subject,start,end,organizer\n"
-           f"{setup.room.name},{setup.email},Imported call,{at(48).isoformat()},{at(49).isoformat()},someone\n"
-           f"{setup.room.name},{setup.email},Imported review,{at(50).isoformat()},{at(51).isoformat()},someone\n")
+    csv = (
+        "room,goto_account,subject,start,end,organizer\n"
+        f"{setup.room.name},{setup.email},Imported call,{at(48).isoformat()},{at(49).isoformat()},someone\n"
+        f"{setup.room.name},{setup.email},Imported review,{at(50).isoformat()},{at(51).isoformat()},someone\n"
+    )
     with session_scope(engine) as s:
         assert import_bookings(s, source=io.StringIO(csv), create_rooms=False).meetings_planned == 2
     with session_scope(engine) as s:
-        assert import_bookings(s, source=io.StringIO(csv.replace("Imported", "Quiet")), create_rooms=False,
-                               plan_meetings=False).meetings_planned == 0
+        assert (
+            import_bookings(
+                s, source=io.StringIO(csv.replace("Imported", "Quiet")), create_rooms=False, plan_meetings=False
+            ).meetings_planned
+            == 0
+        )
     assert meetings.run_due(engine, goto.client) == (2, 0)
     assert sorted(m.subject for m in at_goto(goto, setup.email).values()) == ["Imported call", "Imported review"]
 
 
 def test_reconcile_reports_both_kinds_of_drift_and_recreates_lost_meetings(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
-    from core.reconcile import reconcile
     from core.goto import MeetingSpec
+    from core.meetings.reconcile import reconcile
+
     setup = linked_room(engine, goto, sandbox)
     appt = save(engine, setup)
     lost = meetings.sync_now(engine, goto.client, appt.id).meeting_id

@@ -1,5 +1,6 @@
 """Series against the GoTo sandbox over HTTP: no meeting for the series, one per opened occurrence, the
 worker's meetings ahead of time, and a converted appointment's link handed over or cleaned up."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,12 +10,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import meetings, occurrences, worker
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.models import Appointment, utcnow
-from core.series_booking import SeriesInput, save_series
-from core.series_cleanup import clean_up_series, set_meetings_ahead_hours
+from core.admin import worker
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.models import Appointment, utcnow
+from core.meetings import jobs as meetings
+from core.series import occurrences
+from core.series.booking import SeriesInput, save_series
+from core.series.cleanup import clean_up_series, set_meetings_ahead_hours
 from tests.integration.linking import linked_room
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,12 +29,23 @@ def at_goto(goto, account: str) -> dict[str, object]:  # type: ignore[no-untyped
 
 
 def series_data(setup, start: datetime, rule: str = "FREQ=WEEKLY;COUNT=6") -> SeriesInput:  # type: ignore[no-untyped-def]
-    return SeriesInput(AppointmentInput(subject="Weekly review", starts_at=start, ends_at=start + timedelta(hours=1),
-                                        time_zone="Europe/Berlin", note=NOTE, room_ids=(setup.room.id,)), rule)
+    return SeriesInput(
+        AppointmentInput(
+            subject="Weekly review",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            time_zone="Europe/Berlin",
+            note=NOTE,
+            room_ids=(setup.room.id,),
+        ),
+        rule,
+    )
 
 
 def next_week(hour: int = 9) -> datetime:
-    return datetime.combine(datetime.now(BERLIN).date() + timedelta(days=7), datetime.min.time(), BERLIN).replace(hour=hour)
+    return datetime.combine(datetime.now(BERLIN).date() + timedelta(days=7), datetime.min.time(), BERLIN).replace(
+        hour=hour
+    )
 
 
 def test_a_series_gets_no_meeting_and_an_opened_occurrence_gets_its_own(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +92,9 @@ def test_the_worker_opens_occurrences_starting_soon_and_creates_their_meetings(e
         assert s.get(Appointment, series.id).note == NOTE
 
 
-def test_a_converted_appointment_keeps_its_link_for_the_first_occurrence_then_cleanup_removes_it(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_converted_appointment_keeps_its_link_for_the_first_occurrence_then_cleanup_removes_it(
+    engine: Engine, goto, sandbox
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     start = next_week(10)
     with session_scope(engine) as s:
@@ -104,7 +120,9 @@ def test_a_converted_appointment_keeps_its_link_for_the_first_occurrence_then_cl
         assert second.join_url in note and first.join_url not in note
 
 
-def test_opening_the_first_occurrence_of_a_converted_appointment_reuses_its_meeting(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_opening_the_first_occurrence_of_a_converted_appointment_reuses_its_meeting(
+    engine: Engine, goto, sandbox
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     start = next_week(11)
     with session_scope(engine) as s:
@@ -120,21 +138,25 @@ def test_opening_the_first_occurrence_of_a_converted_appointment_reuses_its_meet
 
 def test_the_cli_imports_a_series_reports_its_conflicts_and_cleans_up(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
-    from core.cli import app
-    from core.config import get_settings
-    from core.db import get_engine
-    from core.invitations import Invitation, render_invitation
-    from core.models import GotoMeetingData
+
+    from core.cli.main import app
+    from core.kernel.config import get_settings
+    from core.kernel.db import get_engine
+    from core.kernel.models import GotoMeetingData
+    from core.meetings.invitations import Invitation, render_invitation
+
     monkeypatch.setenv("ROOMDESK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("ROOMDESK_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     get_engine.cache_clear()
     runner = CliRunner()
     csv = tmp_path / "bookings.csv"
-    csv.write_text("room,goto_account,subject,start,end,organizer,rrule,timezone\n"
-                   "Sales 1,,Standup,2026-03-02T09:00:00+01:00,2026-03-02T09:30:00+01:00,sara,"
-                   "\"FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10\",Europe/Berlin\n"
-                   "Sales 1,,Customer call,2026-04-01T09:15:00+02:00,2026-04-01T10:00:00+02:00,sara,,\n")
+    csv.write_text(
+        "room,goto_account,subject,start,end,organizer,rrule,timezone\n"
+        "Sales 1,,Standup,2026-03-02T09:00:00+01:00,2026-03-02T09:30:00+01:00,sara,"
+        '"FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10",Europe/Berlin\n'
+        "Sales 1,,Customer call,2026-04-01T09:15:00+02:00,2026-04-01T10:00:00+02:00,sara,,\n"
+    )
     result = runner.invoke(app, ["import", "bookings", str(csv), "--create-rooms"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["conflicts", "--from", "2026-03-01", "--to", "2026-04-30"])
@@ -157,25 +179,35 @@ def test_the_cli_imports_a_series_reports_its_conflicts_and_cleans_up(tmp_path, 
 def test_two_people_opening_one_occurrence_at_once_get_the_same_appointment_on_postgres(pg_engine: Engine) -> None:
     """Row locks do not exist for a row not yet written: the unique (series, recurrence id) index decides."""
     import threading
-    from core.db import upgrade
+
+    from core.kernel.db import upgrade
     from tests.conftest import make_room, make_user
+
     upgrade(pg_engine)
     with session_scope(pg_engine) as s:
         user = make_user(s)
         room = make_room(s, bookable_by=user)
         start = next_week()
-        series = save_series(s, user=user, data=SeriesInput(AppointmentInput(
-            subject="Weekly review", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room.id,)),
-            "FREQ=WEEKLY;COUNT=4")).series
+        series = save_series(
+            s,
+            user=user,
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Weekly review", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room.id,)
+                ),
+                "FREQ=WEEKLY;COUNT=4",
+            ),
+        ).series
     barrier, opened = threading.Barrier(4), []
 
     def open_it() -> None:
         barrier.wait()
         try:
             with session_scope(pg_engine) as s:
-                opened.append(occurrences.open_occurrence(s, user=user, series_id=series.id,
-                                                          start=start + timedelta(weeks=1)).id)
-        except Exception as err:  # noqa: BLE001  (shown in the assertion below)
+                opened.append(
+                    occurrences.open_occurrence(s, user=user, series_id=series.id, start=start + timedelta(weeks=1)).id
+                )
+        except Exception as err:
             opened.append(repr(err))  # type: ignore[arg-type]
 
     threads = [threading.Thread(target=open_it) for _ in range(4)]

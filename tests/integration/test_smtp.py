@@ -1,4 +1,5 @@
 """Invitations over a real SMTP server on loopback (aiosmtpd): what arrives, and nothing lost when it is down."""
+
 from __future__ import annotations
 
 import socket
@@ -14,10 +15,10 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from icalendar import Calendar
 from sqlmodel import Session
 
-from core.appointments import AppointmentInput, save_appointment
-from core.config import get_settings
-from core.mail import cancel_invitation, outbox_state, retry_outbox, send_invitation
-from core.models import Appointment, OutboxMessage, User
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.config import get_settings
+from core.kernel.models import Appointment, OutboxMessage, User
+from core.meetings.mail import cancel_invitation, outbox_state, retry_outbox, send_invitation
 from tests.conftest import at, make_user
 
 
@@ -39,8 +40,10 @@ class Inbox:
         return AuthResult(success=False, handled=False)
 
     def mails(self) -> list[EmailMessage]:
-        return [message_from_bytes(e.original_content or b"", policy=policy.default)  # type: ignore[misc]
-                for e in self.envelopes]
+        return [
+            message_from_bytes(e.original_content or b"", policy=policy.default)  # type: ignore[misc]
+            for e in self.envelopes
+        ]
 
 
 def free_port() -> int:
@@ -89,9 +92,18 @@ def appointment_with_guests(session: Session) -> tuple[User, Appointment]:
     bob = make_user(session, username="bob")
     ann.email, bob.email, bob.display_name = "ann@example.org", "bob@example.org", "Bob Builder"
     session.add_all([ann, bob])
-    appt = save_appointment(session, user=ann, data=AppointmentInput(
-        subject="Quarterly review", starts_at=at(1), ends_at=at(2), note="Bring the numbers.",
-        participant_ids=(bob.id,), external_emails=("guest@partner.example",)))  # type: ignore[arg-type]
+    appt = save_appointment(
+        session,
+        user=ann,
+        data=AppointmentInput(
+            subject="Quarterly review",
+            starts_at=at(1),
+            ends_at=at(2),
+            note="Bring the numbers.",
+            participant_ids=(bob.id,),
+            external_emails=("guest@partner.example",),
+        ),
+    )  # type: ignore[arg-type]
     return ann, appt
 
 
@@ -100,8 +112,9 @@ def calendar_part(mail: EmailMessage) -> EmailMessage:
     return part  # type: ignore[return-value]
 
 
-def test_an_invitation_arrives_with_a_text_body_and_an_ics_attachment(session: Session, smtp: Controller,
-                                                                      inbox: Inbox) -> None:
+def test_an_invitation_arrives_with_a_text_body_and_an_ics_attachment(
+    session: Session, smtp: Controller, inbox: Inbox
+) -> None:
     ann, appt = appointment_with_guests(session)
     result = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
     assert result.delivered and result.recipients == ["bob@example.org", "guest@partner.example"]
@@ -132,8 +145,9 @@ def test_a_cancellation_arrives_as_method_cancel(session: Session, smtp: Control
     assert str(calendar.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
 
 
-def test_a_server_that_is_down_keeps_the_message_in_the_outbox_with_the_reason(session: Session, inbox: Inbox,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_that_is_down_keeps_the_message_in_the_outbox_with_the_reason(
+    session: Session, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ann, appt = appointment_with_guests(session)
     controller = start(inbox)
     controller.stop()
@@ -145,8 +159,9 @@ def test_a_server_that_is_down_keeps_the_message_in_the_outbox_with_the_reason(s
     assert "BEGIN:VCALENDAR" in message.ics and message.recipients.splitlines() == result.recipients
 
 
-def test_waiting_messages_are_sent_once_smtp_is_there(session: Session, inbox: Inbox,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_waiting_messages_are_sent_once_smtp_is_there(
+    session: Session, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ann, appt = appointment_with_guests(session)
     boss = make_user(session, role="admin")
     use_smtp(monkeypatch, None)
@@ -164,8 +179,9 @@ def test_waiting_messages_are_sent_once_smtp_is_there(session: Session, inbox: I
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
-def test_smtp_login_uses_the_credentials_from_the_url(session: Session, inbox: Inbox,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_smtp_login_uses_the_credentials_from_the_url(
+    session: Session, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ann, appt = appointment_with_guests(session)
     controller = start(inbox, authenticator=inbox.authenticate, auth_required=True, auth_require_tls=False)
     try:

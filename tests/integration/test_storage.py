@@ -1,8 +1,9 @@
 """Storage on SQLite and PostgreSQL: migrations match the models, UTC round trips, race-safe booking."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +12,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from core.appointments import AppointmentInput, save_appointment
-from core.db import make_engine, session_scope, upgrade
-from core.errors import OverbookingWarning, StaleAppointment
-from core.models import Appointment, Booking, Group
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import make_engine, session_scope, upgrade
+from core.kernel.errors import OverbookingWarning, StaleAppointment
+from core.kernel.models import Appointment, Booking, Group
 from tests.conftest import at, make_room, make_user
 
 
@@ -51,15 +52,17 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
 
 def test_times_come_back_utc_aware_whatever_zone_went_in(any_engine: Engine) -> None:
     from zoneinfo import ZoneInfo
+
     berlin = datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # just after the spring DST jump
     with session_scope(any_engine) as s:
         user = make_user(s)
-        appt = save_appointment(s, user=user, data=AppointmentInput(subject="DST", starts_at=berlin,
-                                                                      ends_at=berlin + timedelta(hours=1)))
+        appt = save_appointment(
+            s, user=user, data=AppointmentInput(subject="DST", starts_at=berlin, ends_at=berlin + timedelta(hours=1))
+        )
     with session_scope(any_engine) as s:
         stored = s.get(Appointment, appt.id)
-        assert stored.starts_at == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
-        assert stored.starts_at.tzinfo == timezone.utc
+        assert stored.starts_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+        assert stored.starts_at.tzinfo == UTC
 
 
 def test_foreign_keys_are_enforced(any_engine: Engine) -> None:
@@ -79,8 +82,13 @@ def test_concurrent_edits_the_second_save_is_refused(any_engine: Engine) -> None
         barrier.wait()
         try:
             with session_scope(any_engine, immediate=True) as s:
-                save_appointment(s, user=user, appointment_id=appt.id, expected_version=1,
-                                 data=AppointmentInput(subject=subject, starts_at=at(0), ends_at=at(1)))
+                save_appointment(
+                    s,
+                    user=user,
+                    appointment_id=appt.id,
+                    expected_version=1,
+                    data=AppointmentInput(subject=subject, starts_at=at(0), ends_at=at(1)),
+                )
             results.append(subject)
         except StaleAppointment:
             results.append("stale")
@@ -107,8 +115,11 @@ def test_parallel_bookings_of_one_room_never_overbook_unwarned(any_engine: Engin
         barrier.wait()
         try:
             with session_scope(any_engine, immediate=True) as s:
-                save_appointment(s, user=user, data=AppointmentInput(
-                    subject=f"call {n}", starts_at=at(0), ends_at=at(1), room_ids=(room.id,)))
+                save_appointment(
+                    s,
+                    user=user,
+                    data=AppointmentInput(subject=f"call {n}", starts_at=at(0), ends_at=at(1), room_ids=(room.id,)),
+                )
             outcomes.append("booked")
         except OverbookingWarning:
             outcomes.append("warned")

@@ -1,4 +1,5 @@
 """Stored tokens against the sandbox: refresh ahead of expiry, one refresh at a time, relinking when revoked."""
+
 from __future__ import annotations
 
 import threading
@@ -8,11 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import accounts
-from core.db import session_scope
 from core.goto import GotoAuthExpired
-from core.models import RoomLink
-from core.tokens import StoredTokens
+from core.goto.stored_tokens import StoredTokens
+from core.kernel.db import session_scope
+from core.kernel.models import RoomLink
+from core.meetings import accounts
 from tests.goto.harness import SandboxAdmin
 from tests.integration.linking import linked_room
 
@@ -24,7 +25,9 @@ def control(sandbox):  # type: ignore[no-untyped-def]
     admin.http.close()
 
 
-def test_an_expired_access_token_is_refreshed_once_and_the_call_succeeds(engine: Engine, goto, sandbox, control) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_access_token_is_refreshed_once_and_the_call_succeeds(
+    engine: Engine, goto, sandbox, control
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     control.expire_token(setup.email)  # GoTo forgets the token early: the client gets a 401
     assert goto.client.upcoming_meetings(setup.email) == []
@@ -34,7 +37,9 @@ def test_an_expired_access_token_is_refreshed_once_and_the_call_succeeds(engine:
         assert link.refresh_count == 1 and link.last_refresh_at is not None
 
 
-def test_many_threads_hitting_one_expiring_account_cause_exactly_one_refresh(engine: Engine, goto, sandbox, control) -> None:  # type: ignore[no-untyped-def]
+def test_many_threads_hitting_one_expiring_account_cause_exactly_one_refresh(
+    engine: Engine, goto, sandbox, control
+) -> None:  # type: ignore[no-untyped-def]
     setup = linked_room(engine, goto, sandbox)
     with session_scope(engine) as s:  # the stored token is about to expire: every caller wants a refresh
         link = s.exec(select(RoomLink)).one()
@@ -46,7 +51,7 @@ def test_many_threads_hitting_one_expiring_account_cause_exactly_one_refresh(eng
         barrier.wait()
         try:
             goto.client.upcoming_meetings(setup.email)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             errors.append(err)
 
     threads = [threading.Thread(target=use) for _ in range(8)]

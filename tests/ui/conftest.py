@@ -1,4 +1,5 @@
 """AppTest helpers: run a page file as a signed-in user against the temporary data directory."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from core.db import session_scope
+from core.kernel.db import session_scope
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[2]

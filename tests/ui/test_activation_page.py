@@ -1,4 +1,5 @@
 """Activation desk (support; admins look): the queue, the copyable URL, registering with the sandbox, rejecting."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from core import activation, external_access
-from core.db import session_scope
+from core.access import external_access
+from core.admin import activation
 from core.goto.sandbox import list_redirect_uris
-from core.models import User
+from core.kernel.db import session_scope
+from core.kernel.models import User
 from tests.conftest import make_user
 from tests.ui.conftest import page
 
@@ -28,21 +30,28 @@ def request_activation(engine: Engine, admin: int) -> tuple[int, str]:
     return view.id, access.redirect_url  # type: ignore[return-value]
 
 
-def test_support_sees_the_pending_request_with_its_copyable_url_and_the_checklist(app_engine: Engine, admin: int,
-                                                                                  support: int) -> None:
+def test_support_sees_the_pending_request_with_its_copyable_url_and_the_checklist(
+    app_engine: Engine, admin: int, support: int
+) -> None:
     request_id, url = request_activation(app_engine, admin)
     at = page("pages/activation.py", user_id=support).run()
     assert not at.exception
     assert at.dataframe[0].value.iloc[0].to_dict() | {"Requested": ""} == {
-        "System": "Example AG", "Status": "Pending", "Requested by": "boss", "Requested": "", "Redirect URL": url}
+        "System": "Example AG",
+        "Status": "Pending",
+        "Requested by": "boss",
+        "Requested": "",
+        "Redirect URL": url,
+    }
     assert url in [c.value for c in at.code]
     assert [e.label for e in at.expander] == ["All pending URLs (1)"]
     assert len(at.checkbox) == len(activation.DEVELOPER_CENTER_STEPS)
     assert "Find the client roomdesk-sandbox and click Edit." in [c.label for c in at.checkbox]
 
 
-def test_mark_registered_really_registers_the_url_with_the_sandbox(app_env: Path, app_engine: Engine, admin: int,
-                                                                   support: int) -> None:
+def test_mark_registered_really_registers_the_url_with_the_sandbox(
+    app_env: Path, app_engine: Engine, admin: int, support: int
+) -> None:
     request_id, url = request_activation(app_engine, admin)
     at = page("pages/activation.py", user_id=support).run()
     at.button(key=f"mark_registered_{request_id}").click().run()

@@ -1,4 +1,5 @@
 """Appointments page with a linked room: save creates the meeting, Save and close invites, Start meeting hosts."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -7,11 +8,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.config import get_settings
-from core.connect import connect_goto
-from core.db import session_scope
+from core.goto.connect import connect_goto
 from core.goto.sandbox import register_redirect_uri
-from core.models import GotoMeetingData, OutboxMessage, User
+from core.kernel.config import get_settings
+from core.kernel.db import session_scope
+from core.kernel.models import GotoMeetingData, OutboxMessage, User
 from tests.conftest import make_room
 from tests.integration.linking import ADDRESS, Setup, link_room
 from tests.ui.conftest import page
@@ -22,7 +23,8 @@ ACCOUNT = "room1@sandbox.roomdesk.test"  # seeded by the sandbox on its first st
 @pytest.fixture
 def linked(app_engine: Engine, admin: int):  # type: ignore[no-untyped-def]
     """Link a room in the app's own sandbox (same state file as the sandbox the page starts)."""
-    from core import external_access
+    from core.access import external_access
+
     connection = connect_goto(app_engine, get_settings())
     with session_scope(app_engine) as s:
         user = s.get(User, admin)

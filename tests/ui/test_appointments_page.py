@@ -1,4 +1,5 @@
 """Appointments page (staff): create, field errors, overbooking warning with confirmation, stale edits."""
+
 from __future__ import annotations
 
 from datetime import date, time
@@ -7,9 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.models import Appointment, Booking, User
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.models import Appointment, Booking, User
 from tests.conftest import at as moment
 from tests.conftest import make_room, make_user
 from tests.ui.conftest import page
@@ -40,8 +41,15 @@ def room_for(engine: Engine, user_id: int, name: str = "Sales 1") -> int:
 
 def test_staff_creates_an_appointment_with_a_room(app_engine: Engine, staff: int) -> None:
     room = room_for(app_engine, staff)
-    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Customer call",
-                       start=time(10), end=time(11), room=room))
+    at = save(
+        fill_new(
+            page("pages/appointments.py", user_id=staff).run(),
+            subject="Customer call",
+            start=time(10),
+            end=time(11),
+            room=room,
+        )
+    )
     assert not at.exception
     assert [s.value for s in at.success] == ["“Customer call” saved."]
     with session_scope(app_engine) as s:
@@ -50,8 +58,9 @@ def test_staff_creates_an_appointment_with_a_room(app_engine: Engine, staff: int
 
 
 def test_end_before_start_is_named_and_nothing_is_saved(app_engine: Engine, staff: int) -> None:
-    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Backwards",
-                       start=time(11), end=time(10)))
+    at = save(
+        fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Backwards", start=time(11), end=time(10))
+    )
     assert [e.value for e in at.error] == ["End: the end must be after the start."]
     with session_scope(app_engine) as s:
         assert s.exec(select(Appointment)).all() == []
@@ -69,8 +78,15 @@ def test_the_room_picker_offers_only_bookable_rooms(app_engine: Engine, staff: i
 
 def test_overbooking_needs_explicit_confirmation(app_engine: Engine, staff: int) -> None:
     room = room_for(app_engine, staff)
-    at = save(fill_new(page("pages/appointments.py", user_id=staff).run(), subject="Board meeting",
-                       start=time(10), end=time(11), room=room))
+    at = save(
+        fill_new(
+            page("pages/appointments.py", user_id=staff).run(),
+            subject="Board meeting",
+            start=time(10),
+            end=time(11),
+            room=room,
+        )
+    )
     at = save(fill_new(at, subject="Sales pitch", start=time(10, 30), end=time(12), room=room))
     warning = " ".join(e.value for e in at.error)
     assert "Serious warning" in warning and "“Board meeting”" in warning
@@ -86,16 +102,21 @@ def test_overbooking_needs_explicit_confirmation(app_engine: Engine, staff: int)
 def test_a_stale_edit_is_refused_and_the_form_keeps_the_input(app_engine: Engine, staff: int) -> None:
     with session_scope(app_engine) as s:
         user = s.get(User, staff)
-        appt = save_appointment(s, user=user, data=AppointmentInput(
-            subject="Weekly sync", starts_at=moment(24), ends_at=moment(25)))
+        appt = save_appointment(
+            s, user=user, data=AppointmentInput(subject="Weekly sync", starts_at=moment(24), ends_at=moment(25))
+        )
     at = page("pages/appointments.py", user_id=staff)
     at.session_state["editing"] = appt.id
     at.run()
     at.text_input(key=f"subject_{appt.id}").input("Weekly sync (moved)")
     with session_scope(app_engine) as s:  # meanwhile a colleague saves the same appointment
-        save_appointment(s, user=s.get(User, staff), appointment_id=appt.id, expected_version=1,
-                         data=AppointmentInput(subject="Colleague's title", starts_at=appt.starts_at,
-                                               ends_at=appt.ends_at))
+        save_appointment(
+            s,
+            user=s.get(User, staff),
+            appointment_id=appt.id,
+            expected_version=1,
+            data=AppointmentInput(subject="Colleague's title", starts_at=appt.starts_at, ends_at=appt.ends_at),
+        )
     at.button(key=f"FormSubmitter:appointment_{appt.id}-Save").click().run()
     assert any("changed by someone else" in e.value for e in at.error)
     assert at.text_input(key=f"subject_{appt.id}").value == "Weekly sync (moved)"
@@ -104,8 +125,9 @@ def test_a_stale_edit_is_refused_and_the_form_keeps_the_input(app_engine: Engine
 
 
 def test_users_outside_the_authorized_groups_get_no_room_picker(app_engine: Engine, staff: int) -> None:
-    from core import addon
-    from core.models import Group
+    from core.access import addon
+    from core.kernel.models import Group
+
     room_for(app_engine, staff)
     with session_scope(app_engine) as s:
         admin = make_user(s, role="admin")

@@ -1,14 +1,16 @@
 """Audit page (admin): the filtered window, both users of a run-as change, before and after, CSV export."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 
-from core import addon, audit
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.models import User, utcnow
+from core.access import addon
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel import audit
+from core.kernel.db import session_scope
+from core.kernel.models import User, utcnow
 from tests.conftest import make_room, make_user
 from tests.ui.conftest import page
 
@@ -21,11 +23,23 @@ def seed(engine: Engine, admin: int) -> tuple[int, int]:
         room = make_room(s, name="Training", bookable_by=petra)
         addon.set_run_as_user(s, user=boss, run_as_user_id=admin)
         start = utcnow()
-        data = AppointmentInput(subject="Partner call", starts_at=start, ends_at=start + timedelta(hours=1),
-                                room_ids=(room.id,), note="first")
+        data = AppointmentInput(
+            subject="Partner call",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            room_ids=(room.id,),
+            note="first",
+        )
         appt = save_appointment(s, user=petra, data=data)
-        audit.record(s, actor=petra, action="appointment.note", entity="appointment", entity_id=appt.id,
-                     before={"note": "first"}, after={"note": "second"})
+        audit.record(
+            s,
+            actor=petra,
+            action="appointment.note",
+            entity="appointment",
+            entity_id=appt.id,
+            before={"note": "first"},
+            after={"note": "second"},
+        )
         return petra.id, appt.id  # type: ignore[return-value]
 
 

@@ -1,4 +1,5 @@
 """Conflicts page (staff): slots listed soonest first; a move in one click."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -7,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.models import Booking, User
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.models import Booking, User
 from tests.conftest import make_room
 from tests.ui.conftest import page
 
@@ -24,8 +25,14 @@ def test_staff_moves_an_overbooked_appointment_to_a_free_room(app_engine: Engine
         user = s.get(User, staff)
         busy, free = make_room(s, name="Sales 1", bookable_by=user), make_room(s, name="Sales 2", bookable_by=user)
         for subject in ["Board meeting", "Sales pitch"]:
-            save_appointment(s, user=user, confirm_overbooking=True, data=AppointmentInput(
-                subject=subject, starts_at=tomorrow(10), ends_at=tomorrow(11), room_ids=(busy.id,)))
+            save_appointment(
+                s,
+                user=user,
+                confirm_overbooking=True,
+                data=AppointmentInput(
+                    subject=subject, starts_at=tomorrow(10), ends_at=tomorrow(11), room_ids=(busy.id,)
+                ),
+            )
     at = page("pages/conflicts.py", user_id=staff).run()
     assert not at.exception
     assert any("Sales 1" in m.value and "2 at once" in m.value for m in at.markdown)

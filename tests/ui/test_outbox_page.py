@@ -1,4 +1,5 @@
 """Outbox page (admin): stored invitations with their state, body and .ics; nobody else may look."""
+
 from __future__ import annotations
 
 import socket
@@ -9,12 +10,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from sqlalchemy.engine import Engine
 
-from core.appointments import AppointmentInput, save_appointment
-from core.config import get_settings
-from core.db import session_scope
-from core.i18n import translate
-from core.mail import send_invitation
-from core.models import OutboxMessage, User
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.config import get_settings
+from core.kernel.db import session_scope
+from core.kernel.i18n import translate
+from core.kernel.models import OutboxMessage, User
+from core.meetings.mail import send_invitation
 from tests.conftest import at
 from tests.ui.conftest import page
 
@@ -33,8 +34,13 @@ def stored_invitation(engine: Engine, organizer_id: int) -> int:
         organizer = s.get(User, organizer_id)
         assert organizer is not None
         organizer.email = "sara@example.org"
-        appt = save_appointment(s, user=organizer, data=AppointmentInput(
-            subject="Board meeting", starts_at=at(1), ends_at=at(2), external_emails=("guest@partner.example",)))
+        appt = save_appointment(
+            s,
+            user=organizer,
+            data=AppointmentInput(
+                subject="Board meeting", starts_at=at(1), ends_at=at(2), external_emails=("guest@partner.example",)
+            ),
+        )
         result = send_invitation(s, user=organizer, appointment_id=appt.id)  # type: ignore[arg-type]
         return result.outbox_id  # type: ignore[return-value]
 
@@ -59,8 +65,9 @@ def test_admin_sees_a_waiting_invitation_with_its_body_and_ics(app_engine: Engin
     assert not at_.button  # nothing can be sent while no SMTP server is configured
 
 
-def test_admin_sends_the_waiting_invitations_once_smtp_is_configured(app_engine: Engine, admin: int, staff: int,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admin_sends_the_waiting_invitations_once_smtp_is_configured(
+    app_engine: Engine, admin: int, staff: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     message_id = stored_invitation(app_engine, staff)
     received: list[Envelope] = []
 

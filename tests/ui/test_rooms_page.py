@@ -1,11 +1,12 @@
 """Rooms page (admin): create, validation messages, permissions."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.db import session_scope
-from core.models import Group, Room, RoomPermission
+from core.kernel.db import session_scope
+from core.kernel.models import Group, Room, RoomPermission
 from tests.ui.conftest import page
 
 
@@ -27,7 +28,8 @@ def test_an_invalid_goto_account_is_named_and_nothing_saved(app_engine: Engine, 
     at.text_input(key="new_room_account").input("sales at example")
     at.button(key="FormSubmitter:new_room-Create room").click().run()
     assert [e.value for e in at.error] == [
-        "GoTo account: “sales at example” is not a GoTo user name (an e-mail address)."]
+        "GoTo account: “sales at example” is not a GoTo user name (an e-mail address)."
+    ]
     with session_scope(app_engine) as s:
         assert s.exec(select(Room)).all() == []
 

@@ -1,5 +1,6 @@
 """Series page and occurrences on the Appointments page (AppTest): create a series, answer an overbooking,
 clean up used links, open one occurrence."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -9,11 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.invitations import Invitation, render_invitation
-from core.models import Appointment, Booking, GotoMeetingData, User
-from core.series_booking import SeriesInput, save_series
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.models import Appointment, Booking, GotoMeetingData, User
+from core.meetings.invitations import Invitation, render_invitation
+from core.series.booking import SeriesInput, save_series
 from tests.conftest import make_room
 from tests.ui.conftest import page
 
@@ -48,11 +49,13 @@ def test_staff_creates_a_weekly_series_and_every_occurrence_is_booked(app_engine
     room = room_for(app_engine, staff)
     at = new_series(page("pages/series.py", user_id=staff).run(), subject="Jour fixe", room=room, count=5)
     assert not at.exception
-    assert [s.value for s in at.success] == ["Series “Jour fixe” saved: 5 occurrence(s) booked, 0 skipped, "
-                                             "0 moved to another room."]
+    assert [s.value for s in at.success] == [
+        "Series “Jour fixe” saved: 5 occurrence(s) booked, 0 skipped, 0 moved to another room."
+    ]
     rows = booked(app_engine)
     assert [b.starts_at.astimezone(BERLIN) for b in rows] == [
-        datetime.combine(MONDAY + timedelta(weeks=k), time(9), BERLIN) for k in range(5)]
+        datetime.combine(MONDAY + timedelta(weeks=k), time(9), BERLIN) for k in range(5)
+    ]
     assert any("Jour fixe" in str(df.value.to_string()) for df in at.dataframe)  # listed, editor still open
     assert at.button(key="open_upcoming_0")
 
@@ -61,8 +64,13 @@ def test_an_overbooking_series_shows_the_conflicts_and_can_skip_them(app_engine:
     room = room_for(app_engine, staff)
     with session_scope(app_engine) as s:
         start = datetime.combine(MONDAY + timedelta(weeks=1), time(9, 30), BERLIN)
-        save_appointment(s, user=s.get(User, staff), data=AppointmentInput(
-            subject="Board meeting", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)))
+        save_appointment(
+            s,
+            user=s.get(User, staff),
+            data=AppointmentInput(
+                subject="Board meeting", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)
+            ),
+        )
     at = new_series(page("pages/series.py", user_id=staff).run(), subject="Jour fixe", room=room, count=4)
     shown = " ".join(e.value for e in at.error) + " ".join(str(m.value) for m in at.markdown)
     assert "1 occurrence(s) of this series overbook their room" in shown and "“Board meeting”" in shown
@@ -77,15 +85,27 @@ def test_series_carrying_a_used_link_are_listed_and_cleaned_up_all_at_once(app_e
     block = render_invitation(Invitation("https://global.gotomeeting.com/join/555111222", "555111222"))
     with session_scope(app_engine) as s:
         user, start = s.get(User, staff), datetime(2024, 1, 8, 9, tzinfo=BERLIN)
-        data = AppointmentInput(subject="Old weekly", starts_at=start, ends_at=start + timedelta(hours=1),
-                                note="Our notes", room_ids=(room,))
+        data = AppointmentInput(
+            subject="Old weekly",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            note="Our notes",
+            room_ids=(room,),
+        )
         appt = save_appointment(s, user=user, data=data)
         s.flush()
         appt.note += block
-        s.add(GotoMeetingData(appointment_id=appt.id, account="a@x.test", meeting_id="555111222", data={"block": block}))
+        s.add(
+            GotoMeetingData(appointment_id=appt.id, account="a@x.test", meeting_id="555111222", data={"block": block})
+        )
     with session_scope(app_engine) as s:
-        save_series(s, user=s.get(User, staff), data=SeriesInput(data, "FREQ=WEEKLY;COUNT=3"), series_id=appt.id,
-                    expected_version=1)
+        save_series(
+            s,
+            user=s.get(User, staff),
+            data=SeriesInput(data, "FREQ=WEEKLY;COUNT=3"),
+            series_id=appt.id,
+            expected_version=1,
+        )
     at = page("pages/series.py", user_id=staff).run()
     assert "1 series still carry the meeting link" in at.warning[0].value
     at.button(key="cleanup_all").click().run()
@@ -96,13 +116,26 @@ def test_series_carrying_a_used_link_are_listed_and_cleaned_up_all_at_once(app_e
     assert len(booked(app_engine)) == 3
 
 
-def test_an_occurrence_on_the_appointments_page_is_opened_into_its_own_appointment(app_engine: Engine, staff: int) -> None:
+def test_an_occurrence_on_the_appointments_page_is_opened_into_its_own_appointment(
+    app_engine: Engine, staff: int
+) -> None:
     room = room_for(app_engine, staff)
     start = datetime.combine(date.today() + timedelta(days=1), time(9), BERLIN)
     with session_scope(app_engine) as s:
-        series = save_series(s, user=s.get(User, staff), data=SeriesInput(AppointmentInput(
-            subject="Standup", starts_at=start, ends_at=start + timedelta(minutes=15), note="Daily",
-            room_ids=(room,)), "FREQ=DAILY;COUNT=10")).series
+        series = save_series(
+            s,
+            user=s.get(User, staff),
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Standup",
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=15),
+                    note="Daily",
+                    room_ids=(room,),
+                ),
+                "FREQ=DAILY;COUNT=10",
+            ),
+        ).series
     at = page("pages/appointments.py", user_id=staff).run()
     assert any("↻ Standup" in str(df.value.to_string()) for df in at.dataframe)
     at.session_state["editing"] = ("occurrence", series.id, start + timedelta(days=2))
@@ -122,9 +155,16 @@ def test_changing_this_and_the_following_occurrences_splits_the_series(app_engin
     room = room_for(app_engine, staff)
     start = datetime.combine(MONDAY, time(9), BERLIN)
     with session_scope(app_engine) as s:
-        series = save_series(s, user=s.get(User, staff), data=SeriesInput(AppointmentInput(
-            subject="Jour fixe", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)),
-            "FREQ=WEEKLY;COUNT=6")).series
+        series = save_series(
+            s,
+            user=s.get(User, staff),
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Jour fixe", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)
+                ),
+                "FREQ=WEEKLY;COUNT=6",
+            ),
+        ).series
     at = page("pages/series.py", user_id=staff)
     at.session_state["series_edit"] = {"id": series.id, "start": start + timedelta(weeks=3)}
     at.run()

@@ -1,12 +1,13 @@
 """Settings page (admin): authorized groups, run-as user, activation request and state, fields."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import addon, external_access
-from core.db import session_scope
-from core.models import ActivationRequest, Group, User
+from core.access import addon, external_access
+from core.kernel.db import session_scope
+from core.kernel.models import ActivationRequest, Group, User
 from tests.conftest import make_group, make_user
 from tests.ui.conftest import page
 
@@ -28,7 +29,9 @@ def test_the_page_shows_every_section_and_the_internal_field_as_never_shown(app_
     assert fields.set_index("Field").loc["goto_account", "Where"] == "Rooms"
 
 
-def test_none_with_another_group_is_refused_with_the_reason_and_nothing_is_stored(app_engine: Engine, admin: int) -> None:
+def test_none_with_another_group_is_refused_with_the_reason_and_nothing_is_stored(
+    app_engine: Engine, admin: int
+) -> None:
     with session_scope(app_engine) as s:
         make_group(s, "Sales")
     at = page("pages/settings.py", user_id=admin).run()
@@ -36,7 +39,8 @@ def test_none_with_another_group_is_refused_with_the_reason_and_nothing_is_store
     at.button(key=SAVE_GROUPS).click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Authorized groups: “None” means nobody, so it cannot be combined with Sales. Choose either “None” or groups."]
+        "Authorized groups: “None” means nobody, so it cannot be combined with Sales. Choose either “None” or groups."
+    ]
     with session_scope(app_engine) as s:
         assert addon.get_addon_settings(s).authorized_names == ("All",)
 

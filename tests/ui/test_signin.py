@@ -1,4 +1,5 @@
 """Sign-in: every page shows only the sign-in form until someone signs in."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,16 +1,21 @@
 """Sign-in with the identity provider (st.login / st.user) when [auth] is configured; local accounts keep working."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from core.auth import add_user
-from core.db import session_scope
+from core.access.auth import add_user
+from core.kernel.db import session_scope
 from tests.ui.conftest import page
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
-        "client_id": "roomdesk", "client_secret": "secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "client_id": "roomdesk",
+    "client_secret": "secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
 
 
 def dashboard(*, user: dict[str, object], auth: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
@@ -33,8 +38,11 @@ def test_before_sign_in_the_provider_button_and_the_local_form_are_offered(app_e
 
 
 def test_named_providers_get_a_button_each(app_engine: Engine) -> None:
-    providers = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": "x",
-                 "okta": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}
+    providers = {
+        "redirect_uri": AUTH["redirect_uri"],
+        "cookie_secret": "x",
+        "okta": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+    }
     at = dashboard(user={"is_logged_in": False}, auth=providers).run()
     assert [b.label for b in at.button][0] == "Sign in with Okta"
 
@@ -51,8 +59,10 @@ def test_an_unknown_person_gets_the_ask_an_admin_page_and_no_account(app_engine:
     anna(app_engine)
     at = dashboard(user={"is_logged_in": True, "email": "mallory@example.org", "email_verified": True}).run()
     assert not at.exception and "user_id" not in at.session_state
-    assert [e.value for e in at.error] == ["You are signed in as mallory@example.org, but Room Desk has no user with "
-                                           "this e-mail address. Ask an administrator to add you."]
+    assert [e.value for e in at.error] == [
+        "You are signed in as mallory@example.org, but Room Desk has no user with "
+        "this e-mail address. Ask an administrator to add you."
+    ]
     assert any("never creates accounts" in i.value for i in at.info)
     assert [b.label for b in at.button] == ["Sign out of the identity provider"]  # no password form either
     at.button(key="sso_sign_out").click().run()
@@ -70,6 +80,7 @@ def sign_out_button() -> None:
     import streamlit as st
 
     from ui.session import current_user, sign_out
+
     st.write(f"signed in: {current_user().username}")  # type: ignore[union-attr]
     if st.button("Sign out", key="out"):
         sign_out()

@@ -1,4 +1,5 @@
 """Timeline page (admin): bars per room, overbooked slots counted and listed."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -6,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from core.appointments import AppointmentInput, save_appointment
-from core.db import session_scope
-from core.models import User
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.db import session_scope
+from core.kernel.models import User
 from tests.conftest import make_room
 from tests.ui.conftest import page
 
@@ -26,9 +27,17 @@ def test_the_timeline_shows_bookings_and_counts_conflicts(app_engine: Engine, ad
         room = make_room(s, name="Sales 1")
         make_room(s, name="Quiet room")
         for subject, start, end in [("Board meeting", 10, 11), ("Sales pitch", 10.5, 12), ("Later", 14, 15)]:
-            save_appointment(s, user=user, confirm_overbooking=True, data=AppointmentInput(
-                subject=subject, starts_at=this_week(int(start), int(start % 1 * 60)),
-                ends_at=this_week(int(end), int(end % 1 * 60)), room_ids=(room.id,)))
+            save_appointment(
+                s,
+                user=user,
+                confirm_overbooking=True,
+                data=AppointmentInput(
+                    subject=subject,
+                    starts_at=this_week(int(start), int(start % 1 * 60)),
+                    ends_at=this_week(int(end), int(end % 1 * 60)),
+                    room_ids=(room.id,),
+                ),
+            )
     at = page("pages/timeline.py", user_id=admin).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric} == {"Bookings": "3", "Overbooked slots": "1", "Rooms": "2"}

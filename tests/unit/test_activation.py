@@ -1,4 +1,5 @@
 """Activation requests, called on the services directly: filing, superseding, registering, rejecting."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +7,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core import activation, external_access
-from core.activation import PENDING, REGISTERED, REJECTED, SUPERSEDED
-from core.errors import PermissionDenied, RoomDeskError, ValidationFailed
+from core.access import external_access
+from core.admin import activation
+from core.admin.activation import PENDING, REGISTERED, REJECTED, SUPERSEDED
 from core.goto.sandbox import list_redirect_uris
-from core.models import ActivationRequest, AuditEntry
+from core.kernel.errors import PermissionDenied, RoomDeskError, ValidationFailed
+from core.kernel.models import ActivationRequest, AuditEntry
 from tests.conftest import make_user
 
 
@@ -40,8 +42,9 @@ def current_url(session: Session) -> str:
 
 
 def file(session: Session, admin, **over):  # type: ignore[no-untyped-def]
-    return activation.file_request(session, user=admin, **({"system_name": "Example AG", "contact": "it@example.org"}
-                                                           | over))
+    return activation.file_request(
+        session, user=admin, **({"system_name": "Example AG", "contact": "it@example.org"} | over)
+    )
 
 
 def test_filing_needs_a_system_address_first(session: Session) -> None:
@@ -69,12 +72,19 @@ def test_only_admins_file_and_only_support_and_admins_see_the_queue(session: Ses
     file(session, admin)
     with pytest.raises(PermissionDenied):
         activation.list_requests(session, user=make_user(session))
-    assert len(activation.list_requests(session, user=admin)) == len(activation.list_requests(session, user=support)) == 1
+    assert (
+        len(activation.list_requests(session, user=admin)) == len(activation.list_requests(session, user=support)) == 1
+    )
 
 
-@pytest.mark.parametrize(("over", "field"), [({"system_name": "  "}, "system_name"),
-                                             ({"system_name": "x" * 121}, "system_name"),
-                                             ({"contact": "y" * 255}, "contact")])
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"system_name": "  "}, "system_name"),
+        ({"system_name": "x" * 121}, "system_name"),
+        ({"contact": "y" * 255}, "contact"),
+    ],
+)
 def test_filing_names_the_wrong_field(session: Session, people, over, field) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed) as caught:
         file(session, people[0], **over)

@@ -1,15 +1,16 @@
 """Add-on rules, called on the services directly: authorized groups, run-as, external users, fields."""
+
 from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, select
 
-from core import addon
-from core.appointments import AppointmentInput, get_appointment, save_appointment
-from core.audit import snapshot
-from core.audit_log import redact
-from core.errors import NotFound, PermissionDenied, ValidationFailed
-from core.models import Appointment, AuditEntry, Group, RoomPermission, Setting
+from core.access import addon
+from core.booking.appointments import AppointmentInput, get_appointment, save_appointment
+from core.kernel.audit import snapshot
+from core.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from core.kernel.models import Appointment, AuditEntry, Group, RoomPermission, Setting
+from core.reporting.audit_log import redact
 from tests.conftest import at, make_group, make_room, make_user
 
 
@@ -33,12 +34,16 @@ def set_run_as(session: Session, user) -> None:  # type: ignore[no-untyped-def]
 
 # --- authorized groups: which combinations make sense ------------------------------------------------------
 
-@pytest.mark.parametrize(("names", "key"), [
-    ([], "error.addon_groups_empty"),
-    (["None", "Sales"], "error.addon_groups_none_combined"),
-    (["All", "None"], "error.addon_groups_none_combined"),
-    (["All", "Sales", "External"], "error.addon_groups_all_combined"),
-])
+
+@pytest.mark.parametrize(
+    ("names", "key"),
+    [
+        ([], "error.addon_groups_empty"),
+        (["None", "Sales"], "error.addon_groups_none_combined"),
+        (["All", "None"], "error.addon_groups_none_combined"),
+        (["All", "Sales", "External"], "error.addon_groups_all_combined"),
+    ],
+)
 def test_illogical_group_combinations_are_refused_with_the_reason(names, key) -> None:  # type: ignore[no-untyped-def]
     [problem] = addon.validate_authorized_groups(names)
     assert problem.key == key and problem.field == "authorized_groups"
@@ -75,10 +80,18 @@ def test_set_authorized_groups_is_audited_and_admin_only(session: Session) -> No
     assert (entry.before, entry.after, entry.actor_id) == ({"groups": ["All"]}, {"groups": ["Sales"]}, admin.id)
 
 
-@pytest.mark.parametrize(("names", "run_as", "warned"), [
-    (["External"], False, True), (["All"], False, True), (["Sales", "External"], False, True),
-    (["External"], True, False), (["All"], True, False), (["Sales"], False, False), (["None"], False, False),
-])
+@pytest.mark.parametrize(
+    ("names", "run_as", "warned"),
+    [
+        (["External"], False, True),
+        (["All"], False, True),
+        (["Sales", "External"], False, True),
+        (["External"], True, False),
+        (["All"], True, False),
+        (["Sales"], False, False),
+        (["None"], False, False),
+    ],
+)
 def test_external_users_left_out_is_warned_about(names, run_as, warned) -> None:  # type: ignore[no-untyped-def]
     assert addon.externals_left_out(names, run_as) is warned
 
@@ -98,6 +111,7 @@ def test_settings_warn_about_rooms_the_run_as_user_cannot_book(session: Session)
 
 
 # --- who may use GoTo --------------------------------------------------------------------------------------
+
 
 def test_a_fresh_installation_lets_everybody_use_goto(session: Session) -> None:
     assert addon.may_use_goto(session, make_user(session))
@@ -142,8 +156,9 @@ def test_an_unauthorized_user_cannot_drop_the_room_of_a_goto_appointment_either(
     appt = save_appointment(session, user=seller, data=form(room))
     authorize(session, "Sales")
     with pytest.raises(PermissionDenied):
-        save_appointment(session, user=make_user(session), data=form(), appointment_id=appt.id,
-                         expected_version=appt.version)
+        save_appointment(
+            session, user=make_user(session), data=form(), appointment_id=appt.id, expected_version=appt.version
+        )
 
 
 def test_booking_needs_the_read_right_on_the_room_even_for_authorized_users(session: Session) -> None:
@@ -155,6 +170,7 @@ def test_booking_needs_the_read_right_on_the_room_even_for_authorized_users(sess
 
 
 # --- external users and the run-as user ---------------------------------------------------------------------
+
 
 def external_with_room(session: Session):  # type: ignore[no-untyped-def]
     external = make_user(session, username="petra", groups=("External",))
@@ -231,11 +247,20 @@ def test_run_as_refuses_to_start_for_an_external_user_without_a_run_as_user(sess
     assert addon.current_acting() is None
 
 
-@pytest.mark.parametrize(("kind", "key"), [("external", "error.addon_run_as_external"),
-                                           ("support", "error.addon_run_as_role"), ("gone", "error.user_unknown")])
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [
+        ("external", "error.addon_run_as_external"),
+        ("support", "error.addon_run_as_role"),
+        ("gone", "error.user_unknown"),
+    ],
+)
 def test_the_run_as_user_must_be_an_active_internal_user_who_may_save(session: Session, kind, key) -> None:  # type: ignore[no-untyped-def]
-    target = {"external": lambda: make_user(session, groups=("External",)),
-              "support": lambda: make_user(session, role="support"), "gone": lambda: None}[kind]()
+    target = {
+        "external": lambda: make_user(session, groups=("External",)),
+        "support": lambda: make_user(session, role="support"),
+        "gone": lambda: None,
+    }[kind]()
     admin = make_user(session, role="admin")
     with pytest.raises(ValidationFailed) as caught:
         addon.set_run_as_user(session, user=admin, run_as_user_id=target.id if target else 9999)
@@ -255,6 +280,7 @@ def test_a_deactivated_run_as_user_lends_no_rights_and_none_clears_it(session: S
 
 
 # --- fields --------------------------------------------------------------------------------------------------
+
 
 def test_the_meeting_data_is_internal_and_the_goto_account_is_shown() -> None:
     assert addon.field_visibility("goto_meeting_data") is False
@@ -281,7 +307,9 @@ def test_the_meeting_data_is_neither_in_the_appointment_form_nor_in_the_audit(se
     view = get_appointment(session, user=staff, appointment_id=appt.id)
     assert "goto_meeting_data" not in vars(view) and "goto_meeting_data" not in snapshot(appt)
     assert redact({"goto_meeting_data": {"meeting_id": "123"}, "subject": "x"}) == {
-        "goto_meeting_data": "(internal)", "subject": "x"}
+        "goto_meeting_data": "(internal)",
+        "subject": "x",
+    }
 
 
 def test_room_permissions_through_groups_count_for_the_run_as_user(session: Session) -> None:
@@ -294,8 +322,10 @@ def test_room_permissions_through_groups_count_for_the_run_as_user(session: Sess
 
 
 def test_linking_and_starting_meetings_are_refused_outside_the_authorized_groups(session: Session, goto) -> None:  # type: ignore[no-untyped-def]
-    from core import accounts, starting
-    from core.errors import RoomDeskError
+    from core.kernel.errors import RoomDeskError
+    from core.meetings import accounts
+    from core.meetings import start as starting
+
     make_group(session, "Sales")
     authorize(session, "Sales")
     outsider, seller = make_user(session), make_user(session, groups=("Sales",))

@@ -1,16 +1,23 @@
 """Appointments: validation, one room per appointment, overbooking warnings, optimistic locking."""
+
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from core.appointments import AppointmentInput, delete_appointment, get_appointment, list_appointments, save_appointment
-from core.db import session_scope
-from core.errors import OverbookingWarning, PermissionDenied, StaleAppointment, ValidationFailed
-from core.models import Appointment, AuditEntry, Booking
-from core.settings import set_forbid_overbooking
+from core.access.settings import set_forbid_overbooking
+from core.booking.appointments import (
+    AppointmentInput,
+    delete_appointment,
+    get_appointment,
+    list_appointments,
+    save_appointment,
+)
+from core.kernel.db import session_scope
+from core.kernel.errors import OverbookingWarning, PermissionDenied, StaleAppointment, ValidationFailed
+from core.kernel.models import Appointment, AuditEntry, Booking
 from tests.conftest import at, make_room, make_user
 
 
@@ -33,18 +40,21 @@ def test_save_appointment_books_the_room_with_the_appointments_times(session: Se
     assert appt.organizer_id == user.id and appt.version == 1
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"subject": "   "}, "subject"),
-    ({"ends_at": at(0.5)}, "ends_at"),
-    ({"ends_at": at(1)}, "ends_at"),
-    ({"ends_at": at(30)}, "ends_at"),
-    ({"starts_at": None}, "starts_at"),
-    ({"starts_at": at(1).replace(tzinfo=None)}, "starts_at"),
-    ({"starts_at": at(1).replace(year=1990), "ends_at": at(2).replace(year=1990)}, "starts_at"),
-    ({"time_zone": "Mars/Olympus"}, "time_zone"),
-    ({"external_emails": ("ok@example.org", "not-an-address")}, "external_emails"),
-    ({"subject": "x" * 201}, "subject"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"subject": "   "}, "subject"),
+        ({"ends_at": at(0.5)}, "ends_at"),
+        ({"ends_at": at(1)}, "ends_at"),
+        ({"ends_at": at(30)}, "ends_at"),
+        ({"starts_at": None}, "starts_at"),
+        ({"starts_at": at(1).replace(tzinfo=None)}, "starts_at"),
+        ({"starts_at": at(1).replace(year=1990), "ends_at": at(2).replace(year=1990)}, "starts_at"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"external_emails": ("ok@example.org", "not-an-address")}, "external_emails"),
+        ({"subject": "x" * 201}, "subject"),
+    ],
+)
 def test_save_appointment_names_the_wrong_field_and_writes_nothing(session: Session, change, field) -> None:  # type: ignore[no-untyped-def]
     user = make_user(session)
     with pytest.raises(ValidationFailed) as caught:
@@ -54,7 +64,8 @@ def test_save_appointment_names_the_wrong_field_and_writes_nothing(session: Sess
 
 
 def test_end_before_start_message_says_so() -> None:
-    from core.appointments import validate
+    from core.booking.appointments import validate
+
     [problem] = validate(form(ends_at=at(0)))
     assert problem.message("en") == "End: the end must be after the start."
     assert problem.message("de") == "Ende: Das Ende muss nach dem Beginn liegen."
@@ -85,8 +96,9 @@ def test_a_room_without_booking_rights_is_refused(session: Session) -> None:
 
 
 def test_room_booking_right_through_a_group(session: Session) -> None:
+    from core.booking.rooms import grant
     from tests.conftest import make_group
-    from core.rooms import grant
+
     admin = make_user(session, role="admin")
     sales = make_group(session, "Sales")
     user = make_user(session, groups=("Sales",))
@@ -105,8 +117,9 @@ def test_overlap_warns_naming_the_other_appointment_and_saves_nothing(session: S
     room = make_room(session, bookable_by=user)
     save_appointment(session, user=user, data=form(subject="Board meeting", room_ids=(room.id,)))
     with pytest.raises(OverbookingWarning) as caught:
-        save_appointment(session, user=user, data=form(subject="Sales call", starts_at=at(1.5), ends_at=at(3),
-                                                       room_ids=(room.id,)))
+        save_appointment(
+            session, user=user, data=form(subject="Sales call", starts_at=at(1.5), ends_at=at(3), room_ids=(room.id,))
+        )
     assert [c["subject"] for c in caught.value.conflicts] == ["Board meeting"]
     assert "Board meeting" in caught.value.message("en") and "ONE meeting" in caught.value.message("en")
     assert len(session.exec(select(Appointment)).all()) == 1
@@ -164,8 +177,13 @@ def test_moving_to_another_room_moves_the_booking(session: Session) -> None:
     user = make_user(session)
     a, b = make_room(session, bookable_by=user), make_room(session, bookable_by=user)
     appt = save_appointment(session, user=user, data=form(room_ids=(a.id,)))
-    save_appointment(session, user=user, data=form(room_ids=(b.id,), starts_at=at(4), ends_at=at(5)),
-                     appointment_id=appt.id, expected_version=appt.version)
+    save_appointment(
+        session,
+        user=user,
+        data=form(room_ids=(b.id,), starts_at=at(4), ends_at=at(5)),
+        appointment_id=appt.id,
+        expected_version=appt.version,
+    )
     booking = session.exec(select(Booking)).one()
     assert (booking.room_id, booking.starts_at) == (b.id, at(4))
 
@@ -196,6 +214,9 @@ def test_list_appointments_flags_overbooked_ones(session: Session) -> None:
     save_appointment(session, user=user, data=form(subject="C", starts_at=at(5), ends_at=at(6), room_ids=(room.id,)))
     rows = list_appointments(session, user=user, start=at(-1), end=at(24))
     assert {r["subject"]: r["overbooked"] for r in rows} == {"A": True, "B": True, "C": False}
-    assert rows[0]["start"].tzinfo == timezone.utc
+    assert rows[0]["start"].tzinfo == UTC
     assert list_appointments(session, user=user, start=at(24), end=at(48)) == []
-    assert all(r["start"] < at(24) for r in list_appointments(session, user=user, start=at(-1), end=at(1) + timedelta(minutes=1)))
+    assert all(
+        r["start"] < at(24)
+        for r in list_appointments(session, user=user, start=at(-1), end=at(1) + timedelta(minutes=1))
+    )

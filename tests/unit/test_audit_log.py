@@ -1,4 +1,5 @@
 """Audit queries and the CSV export: windows and filters, what changed, spreadsheet-safe cells."""
+
 from __future__ import annotations
 
 import csv
@@ -8,16 +9,35 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from core import audit, audit_log
-from core.audit_log import AuditFilter
-from core.errors import PermissionDenied, ValidationFailed
+from core.kernel import audit
+from core.kernel.errors import PermissionDenied, ValidationFailed
+from core.reporting import audit_log
+from core.reporting.audit_log import AuditFilter
 from tests.conftest import at, make_user
 
 
-def entry(session: Session, actor, action: str, hours: float, *, entity: str = "appointment", entity_id: int = 1,  # type: ignore[no-untyped-def]
-          effective=None, before=None, after=None):
-    row = audit.record(session, actor=actor, action=action, entity=entity, entity_id=entity_id, before=before,
-                       after=after, effective_user=effective)
+def entry(
+    session: Session,
+    actor,
+    action: str,
+    hours: float,
+    *,
+    entity: str = "appointment",
+    entity_id: int = 1,  # type: ignore[no-untyped-def]
+    effective=None,
+    before=None,
+    after=None,
+):
+    row = audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        effective_user=effective,
+    )
     row.at = at(hours)
     session.add(row)
     session.flush()
@@ -34,8 +54,14 @@ def log(session: Session):  # type: ignore[no-untyped-def]
     petra = make_user(session, username="petra")
     service = make_user(session, username="service", role="admin")
     entry(session, petra, "appointment.create", 1, effective=service, after={"subject": "Call"})
-    entry(session, petra, "appointment.update", 2, before={"subject": "Call", "note": "a"},
-          after={"subject": "Call", "note": "b"})
+    entry(
+        session,
+        petra,
+        "appointment.update",
+        2,
+        before={"subject": "Call", "note": "a"},
+        after={"subject": "Call", "note": "b"},
+    )
     entry(session, admin, "room.create", 3, entity="room", entity_id=7, after={"name": "=HYPERLINK(1)"})
     entry(session, admin, "room.create", 30, entity="room", entity_id=8)  # outside the window
     return admin, petra, service
@@ -60,7 +86,9 @@ def test_a_user_filter_finds_entries_as_signed_in_or_as_effective_user(session: 
 
 def test_action_entity_and_id_filters_narrow_the_window(session: Session, log) -> None:  # type: ignore[no-untyped-def]
     admin = log[0]
-    assert [r.action for r in audit_log.search(session, user=admin, filters=window(entity="room")).rows] == ["room.create"]
+    assert [r.action for r in audit_log.search(session, user=admin, filters=window(entity="room")).rows] == [
+        "room.create"
+    ]
     assert len(audit_log.search(session, user=admin, filters=window(action="appointment.update")).rows) == 1
     assert audit_log.search(session, user=admin, filters=window(entity="room", entity_id="8")).rows == []
     assert len(audit_log.search(session, user=admin, filters=window(end=at(48), entity_id=" 8 ")).rows) == 1
@@ -109,7 +137,8 @@ def test_the_csv_has_both_users_the_values_and_safe_cells(session: Session, log)
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_stay_text(session: Session, log) -> None:  # type: ignore[no-untyped-def]
-    from core.auth import add_user
+    from core.access.auth import add_user
+
     mallory = add_user(session, username="mallory", password=None, role="staff", display_name="=cmd|' /C calc'!A0")
     entry(session, mallory, "appointment.create", 6)
     data, _ = audit_log.export_csv(session, user=log[0], filters=window(start=at(6), end=at(7)))

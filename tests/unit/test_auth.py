@@ -1,13 +1,14 @@
 """Sign-in with argon2 hashes, user creation rules, roles and preferences."""
+
 from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, select
 
-from core.auth import add_user, authenticate, set_preferences
-from core.errors import PermissionDenied, SignInFailed, ValidationFailed
-from core.models import Membership, User
-from core.permissions import require_role
+from core.access.auth import add_user, authenticate, set_preferences
+from core.access.permissions import require_role
+from core.kernel.errors import PermissionDenied, SignInFailed, ValidationFailed
+from core.kernel.models import Membership, User
 from tests.conftest import make_user
 
 
@@ -35,8 +36,9 @@ def test_deactivated_users_cannot_sign_in(session: Session) -> None:
 
 def test_add_user_reports_every_wrong_field_at_once(session: Session) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        add_user(session, username="No Spaces!", password="short", role="boss", groups=("Nope",),
-                 time_zone="Nowhere/City")
+        add_user(
+            session, username="No Spaces!", password="short", role="boss", groups=("Nope",), time_zone="Nowhere/City"
+        )
     assert set(caught.value.by_field()) == {"username", "password", "role", "groups", "time_zone"}
 
 

@@ -1,24 +1,27 @@
 """Overbooked slots: the vectorised sweep against hand examples and a brute-force reference, and the window service."""
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from core.conflicts import find_overbookings, overbookings_in_window
-from tests.conftest import at, make_room, make_booking
+from core.conflicts.sweep import find_overbookings, overbookings_in_window
+from tests.conftest import at, make_booking, make_room
 
-T0 = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 def frame(*rows: tuple[int, object, float, float]) -> pd.DataFrame:
     """Bookings (id, room, start hour, end hour) counted from 09:00 UTC on the test Monday."""
-    return pd.DataFrame([{"id": i, "room": r, "start": T0 + timedelta(hours=s), "end": T0 + timedelta(hours=e)}
-                         for i, r, s, e in rows], columns=["id", "room", "start", "end"])
+    return pd.DataFrame(
+        [{"id": i, "room": r, "start": T0 + timedelta(hours=s), "end": T0 + timedelta(hours=e)} for i, r, s, e in rows],
+        columns=["id", "room", "start", "end"],
+    )
 
 
 def slots(result: pd.DataFrame) -> list[tuple[object, float, float, int, list[int]]]:
@@ -53,8 +56,17 @@ def test_a_handover_while_overbooked_does_not_split_the_slot() -> None:
 
 
 def test_rooms_are_separate_and_the_output_is_sorted_by_room_and_start_whatever_the_input_order() -> None:
-    rows = frame((9, "B", 0, 2), (8, "B", 1, 3), (7, "A", 4, 6), (6, "A", 5, 7), (5, "A", 0, 1), (4, "B", 0, 1),
-                 (3, "C", 0, 1), (2, "A", 0.5, 1), (1, "C", 2, 3))
+    rows = frame(
+        (9, "B", 0, 2),
+        (8, "B", 1, 3),
+        (7, "A", 4, 6),
+        (6, "A", 5, 7),
+        (5, "A", 0, 1),
+        (4, "B", 0, 1),
+        (3, "C", 0, 1),
+        (2, "A", 0.5, 1),
+        (1, "C", 2, 3),
+    )
     expected = [("A", 0.5, 1, 2, [2, 5]), ("A", 5, 6, 2, [6, 7]), ("B", 0, 2, 2, [4, 8, 9])]
     assert slots(find_overbookings(rows)) == expected
     assert slots(find_overbookings(rows.sample(frac=1, random_state=3))) == expected
@@ -98,11 +110,17 @@ bookings = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 90), st.int
 @given(bookings)
 def test_find_overbookings_agrees_with_a_minute_by_minute_count(raw: list[tuple[str, int, int]]) -> None:
     rows = [(i, room, start, start + length) for i, (room, start, length) in enumerate(raw, 1)]
-    data = pd.DataFrame([{"id": i, "room": r, "start": T0 + timedelta(minutes=s), "end": T0 + timedelta(minutes=e)}
-                         for i, r, s, e in rows], columns=["id", "room", "start", "end"])
+    data = pd.DataFrame(
+        [
+            {"id": i, "room": r, "start": T0 + timedelta(minutes=s), "end": T0 + timedelta(minutes=e)}
+            for i, r, s, e in rows
+        ],
+        columns=["id", "room", "start", "end"],
+    )
     minutes = lambda t: int((t - T0).total_seconds() // 60)  # noqa: E731
-    found = [(s.room, minutes(s.start), minutes(s.end), s.concurrency, s.ids)
-             for s in find_overbookings(data).itertuples()]
+    found = [
+        (s.room, minutes(s.start), minutes(s.end), s.concurrency, s.ids) for s in find_overbookings(data).itertuples()
+    ]
     assert found == reference(rows)
 
 
@@ -115,12 +133,24 @@ def test_a_chain_crossing_the_window_edge_is_reported_whole_with_its_subjects(se
     room = make_room(session, name="Sales 1")
     other = make_room(session, name="Board")
     # Never fewer than two bookings from 09:00 to 12:00: one slot, held together by a chain starting at 08:00.
-    chain = [book(session, room, at(-1), at(1), "Kick-off"), book(session, room, at(0), at(2), "Review"),
-             book(session, room, at(0.5), at(3), "Call"), book(session, room, at(1.5), at(4), "Demo")]
+    chain = [
+        book(session, room, at(-1), at(1), "Kick-off"),
+        book(session, room, at(0), at(2), "Review"),
+        book(session, room, at(0.5), at(3), "Call"),
+        book(session, room, at(1.5), at(4), "Demo"),
+    ]
     book(session, other, at(3), at(5), "Alone")
     result = overbookings_in_window(session, start=at(2.5), end=at(2.75))
-    assert list(result.columns) == ["room_id", "room", "start", "end", "concurrency", "ids", "appointment_ids",
-                                    "subjects"]
+    assert list(result.columns) == [
+        "room_id",
+        "room",
+        "start",
+        "end",
+        "concurrency",
+        "ids",
+        "appointment_ids",
+        "subjects",
+    ]
     assert len(result) == 1
     slot = result.iloc[0]
     assert (slot.room, slot.start, slot.end, slot.concurrency) == ("Sales 1", at(0), at(3), 3)
@@ -140,15 +170,15 @@ def test_the_window_service_matches_the_full_scan_on_random_chains(session: Sess
     for _ in range(150):
         room, start = rnd.choice(rooms), rnd.randrange(0, 48 * 4) / 4
         stored.append(book(session, room, at(start), at(start + rnd.choice([0.25, 0.5, 1, 2, 3]))))
-    everything = pd.DataFrame([{"id": b.id, "room": b.room_id, "start": b.starts_at, "end": b.ends_at}
-                               for b in stored])
+    everything = pd.DataFrame([{"id": b.id, "room": b.room_id, "start": b.starts_at, "end": b.ends_at} for b in stored])
     whole = find_overbookings(everything)
     for _ in range(25):
         lo = rnd.randrange(-8, 52 * 4) / 4
         hi = lo + rnd.choice([0.25, 1, 6, 30])
         expected = whole[(whole["start"] < at(hi)) & (whole["end"] > at(lo))]
-        found = overbookings_in_window(session, start=at(lo), end=at(hi)).rename(columns={"room": "name",
-                                                                                         "room_id": "room"})
+        found = overbookings_in_window(session, start=at(lo), end=at(hi)).rename(
+            columns={"room": "name", "room_id": "room"}
+        )
         assert comparable(found) == comparable(expected)
 
 

@@ -1,25 +1,35 @@
 """The demo organisation seeded on the first start of an empty default database."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.config import Settings
-from core.conflicts import find_overbookings
-from core.db import session_scope
-from core.models import Booking, Group, Room, User
-from core.startup import demo_credentials, prepare_database
+from core.admin.startup import demo_credentials, prepare_database
+from core.conflicts.sweep import find_overbookings
+from core.kernel.config import Settings
+from core.kernel.db import session_scope
+from core.kernel.models import Booking, Group, Room, User
 
 TODAY = date(2026, 11, 25)
 
 
 def config(default: bool) -> Settings:
-    return Settings(data_dir=Path("."), database_url="sqlite://", database_is_default=default, goto_auth_url=None,
-                    goto_api_url=None, goto_client_id=None, goto_client_secret=None, secret_key=None, smtp_url=None)
+    return Settings(
+        data_dir=Path("."),
+        database_url="sqlite://",
+        database_is_default=default,
+        goto_auth_url=None,
+        goto_api_url=None,
+        goto_client_id=None,
+        goto_client_secret=None,
+        secret_key=None,
+        smtp_url=None,
+    )
 
 
 def test_first_start_seeds_a_realistic_organisation_with_overbookings(engine: Engine) -> None:
@@ -32,8 +42,8 @@ def test_first_start_seeds_a_realistic_organisation_with_overbookings(engine: En
         bookings = s.exec(select(Booking)).all()
     frame = pd.DataFrame([{"id": b.id, "room": b.room_id, "start": b.starts_at, "end": b.ends_at} for b in bookings])
     first, last = frame["start"].min(), frame["end"].max()
-    assert first <= datetime.combine(TODAY - timedelta(days=10), time(), timezone.utc)
-    assert last >= datetime.combine(TODAY + timedelta(days=10), time(), timezone.utc)
+    assert first <= datetime.combine(TODAY - timedelta(days=10), time(), UTC)
+    assert last >= datetime.combine(TODAY + timedelta(days=10), time(), UTC)
     assert len(find_overbookings(frame)) >= 3
     assert ("admin", "admin", "roomdesk-demo") in demo_credentials(engine)
 

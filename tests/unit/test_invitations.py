@@ -1,10 +1,11 @@
 """The invitation block: replaced and removed exactly; the user's text survives byte for byte."""
+
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.invitations import BEGIN, END, Invitation, compose_note, render_invitation, replace_block, split_note
+from core.meetings.invitations import BEGIN, END, Invitation, compose_note, render_invitation, replace_block, split_note
 
 MEETING = Invitation(join_url="https://meet.goto.com/123456789", meeting_id="123456789", dial_in="+49 30 1234")
 OTHER = Invitation(join_url="https://meet.goto.com/987654321", meeting_id="987654321")
@@ -41,5 +42,6 @@ def test_a_hand_edited_block_is_kept_as_the_users_text(note: str) -> None:
 def test_the_block_reads_well_in_both_languages() -> None:
     assert render_invitation(MEETING, "en") == (
         "\n\n─── GoTo Meeting ───\nJoin the meeting: https://meet.goto.com/123456789\n"
-        "Meeting ID: 123 456 789\nDial in: +49 30 1234\n─── Room Desk ───")
+        "Meeting ID: 123 456 789\nDial in: +49 30 1234\n─── Room Desk ───"
+    )
     assert "Meeting-ID: 123 456 789" in render_invitation(MEETING, "de")

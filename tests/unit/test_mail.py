@@ -1,4 +1,5 @@
 """Invitation e-mails: the .ics calendar clients rely on, the recipients, and the outbox without SMTP."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,14 +9,22 @@ import pytest
 from icalendar import Calendar, Event, vCalAddress
 from sqlmodel import Session, select
 
-from core.appointments import AppointmentInput, save_appointment
-from core.config import get_settings
-from core.errors import PermissionDenied, RoomDeskError
-from core.external_access import ADDRESS
-from core.mail import (cancel_invitation, invitation_uid, list_outbox, outbox_state, parse_smtp_url, retry_outbox,
-                       send_invitation, unique_recipients)
-from core.models import Appointment, AuditEntry, GotoMeetingData, OutboxMessage, User
-from core.settings import put_value
+from core.access.external_access import ADDRESS
+from core.access.settings import put_value
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.config import get_settings
+from core.kernel.errors import PermissionDenied, RoomDeskError
+from core.kernel.models import Appointment, AuditEntry, GotoMeetingData, OutboxMessage, User
+from core.meetings.mail import (
+    cancel_invitation,
+    invitation_uid,
+    list_outbox,
+    outbox_state,
+    parse_smtp_url,
+    retry_outbox,
+    send_invitation,
+    unique_recipients,
+)
 from tests.conftest import at, make_user
 
 
@@ -35,11 +44,27 @@ def person(session: Session, name: str, email: str | None, *, language: str | No
     return user
 
 
-def appointment(session: Session, organizer: User, *, participants: tuple[User, ...] = (),
-                externals: tuple[str, ...] = (), note: str = "Agenda: numbers") -> Appointment:
-    return save_appointment(session, user=organizer, data=AppointmentInput(
-        subject="Quarterly review", starts_at=at(1), ends_at=at(2), time_zone="Europe/Berlin", note=note,
-        participant_ids=tuple(p.id for p in participants), external_emails=externals))  # type: ignore[misc]
+def appointment(
+    session: Session,
+    organizer: User,
+    *,
+    participants: tuple[User, ...] = (),
+    externals: tuple[str, ...] = (),
+    note: str = "Agenda: numbers",
+) -> Appointment:
+    return save_appointment(
+        session,
+        user=organizer,
+        data=AppointmentInput(
+            subject="Quarterly review",
+            starts_at=at(1),
+            ends_at=at(2),
+            time_zone="Europe/Berlin",
+            note=note,
+            participant_ids=tuple(p.id for p in participants),
+            external_emails=externals,
+        ),
+    )  # type: ignore[misc]
 
 
 def event_of(ics: str) -> tuple[Calendar, Event]:
@@ -81,9 +106,15 @@ def test_the_uid_stays_and_the_sequence_grows_with_every_change(session: Session
     ann = person(session, "Ann", "ann@example.org")
     appt = appointment(session, ann, externals=("guest@partner.example",))
     first = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
-    changed = save_appointment(session, user=ann, appointment_id=appt.id, expected_version=appt.version,
-                               data=AppointmentInput(subject="Quarterly review", starts_at=at(3), ends_at=at(4),
-                                                     external_emails=("guest@partner.example",)))
+    changed = save_appointment(
+        session,
+        user=ann,
+        appointment_id=appt.id,
+        expected_version=appt.version,
+        data=AppointmentInput(
+            subject="Quarterly review", starts_at=at(3), ends_at=at(4), external_emails=("guest@partner.example",)
+        ),
+    )
     second = send_invitation(session, user=ann, appointment_id=changed.id)  # type: ignore[arg-type]
     _, before = event_of(stored(session, first.outbox_id).ics)
     _, after = event_of(stored(session, second.outbox_id).ics)
@@ -119,13 +150,19 @@ def test_each_address_is_invited_once_whatever_its_case(session: Session) -> Non
     ann = person(session, "Ann", "ann@example.org")
     bob = person(session, "Bob", "Bob@Example.org")
     carol = person(session, "Carol", None)
-    appt = appointment(session, ann, participants=(bob, carol),
-                       externals=("bob@example.org", "guest@partner.example", "GUEST@partner.example"))
+    appt = appointment(
+        session,
+        ann,
+        participants=(bob, carol),
+        externals=("bob@example.org", "guest@partner.example", "GUEST@partner.example"),
+    )
     result = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
     assert result.recipients == ["Bob@Example.org", "guest@partner.example"]
     assert stored(session, result.outbox_id).recipients.splitlines() == result.recipients
-    assert unique_recipients([("A", "a@x.org"), ("", "A@X.ORG"), ("B", "b@x.org")]) == [("A", "a@x.org"),
-                                                                                        ("B", "b@x.org")]
+    assert unique_recipients([("A", "a@x.org"), ("", "A@X.ORG"), ("B", "b@x.org")]) == [
+        ("A", "a@x.org"),
+        ("B", "b@x.org"),
+    ]
 
 
 def test_an_appointment_nobody_can_be_invited_to_is_refused_clearly(session: Session) -> None:
@@ -167,8 +204,15 @@ def test_without_smtp_the_invitation_waits_in_the_outbox(session: Session) -> No
 def test_the_body_speaks_the_organizers_language_and_zone_and_carries_the_join_link(session: Session) -> None:
     ann = person(session, "Ann", None, language="de")
     appt = appointment(session, ann, externals=("guest@partner.example",), note="Bitte Zahlen mitbringen.")
-    session.add(GotoMeetingData(appointment_id=appt.id, account="room@example.org",  # type: ignore[arg-type]
-                                meeting_id="123456789", join_url="https://meet.goto.com/123456789", state="created"))
+    session.add(
+        GotoMeetingData(
+            appointment_id=appt.id,
+            account="room@example.org",  # type: ignore[arg-type]
+            meeting_id="123456789",
+            join_url="https://meet.goto.com/123456789",
+            state="created",
+        )
+    )
     result = send_invitation(session, user=ann, appointment_id=appt.id)  # type: ignore[arg-type]
     message = stored(session, result.outbox_id)
     # 10:00 UTC in December is 11:00 in Berlin; German dates are day.month.year.
@@ -195,17 +239,22 @@ def test_the_uid_survives_a_change_of_the_system_address(session: Session) -> No
 
 def test_an_appointment_id_used_again_gets_a_fresh_uid() -> None:
     """SQLite may reuse a deleted appointment's id; calendars must not apply the old cancellation."""
-    assert invitation_uid(7, "desk.example.org", created_at=at(0)) != invitation_uid(7, "desk.example.org",
-                                                                                      created_at=at(0, day=1))
-    assert invitation_uid(7, "desk.example.org", created_at=at(0)) == invitation_uid(7, "desk.example.org",
-                                                                                      created_at=at(0))
+    assert invitation_uid(7, "desk.example.org", created_at=at(0)) != invitation_uid(
+        7, "desk.example.org", created_at=at(0, day=1)
+    )
+    assert invitation_uid(7, "desk.example.org", created_at=at(0)) == invitation_uid(
+        7, "desk.example.org", created_at=at(0)
+    )
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("smtp://mail.example.org", ("mail.example.org", 25, "plain", None, None)),
-    ("smtp+starttls://ann:s%40cret@mail.example.org:2525", ("mail.example.org", 2525, "starttls", "ann", "s@cret")),
-    ("smtps://mail.example.org", ("mail.example.org", 465, "ssl", None, None)),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.org", ("mail.example.org", 25, "plain", None, None)),
+        ("smtp+starttls://ann:s%40cret@mail.example.org:2525", ("mail.example.org", 2525, "starttls", "ann", "s@cret")),
+        ("smtps://mail.example.org", ("mail.example.org", 465, "ssl", None, None)),
+    ],
+)
 def test_smtp_urls_name_host_port_security_and_login(url: str, expected: tuple[object, ...]) -> None:
     server = parse_smtp_url(url)
     assert (server.host, server.port, server.security, server.username, server.password) == expected

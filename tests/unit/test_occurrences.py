@@ -1,31 +1,37 @@
 """Series services on SQLite: bookings per occurrence, conflicts and the three answers, open / delete / split,
 cleanup (rule 8), meetings ahead of time, booking further ahead, import."""
+
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core import occurrences
-from core.appointments import AppointmentInput, delete_appointment, list_appointments, save_appointment
-from core.conflicts import overbookings_in_window
-from core.db import session_scope
-from core.errors import ImportRejected, StaleAppointment, ValidationFailed
-from core.importing import import_bookings
-from core.invitations import Invitation, render_invitation
-from core.models import Appointment, AuditEntry, Booking, GotoMeetingData, MeetingJob, Participant, RoomLink
-from core.series_booking import BOOK_ANYWAY, MOVE, SKIP, SeriesInput, SeriesOverbooking, save_series
-from core.series_cleanup import (clean_up_series, extend_horizons, open_upcoming, series_needing_cleanup,
-                                 set_meetings_ahead_hours)
-from core.settings import FORBID_OVERBOOKING, put_value
+from core.access.settings import FORBID_OVERBOOKING, put_value
+from core.admin.importing import import_bookings
+from core.booking.appointments import AppointmentInput, delete_appointment, list_appointments, save_appointment
+from core.conflicts.sweep import overbookings_in_window
+from core.kernel.db import session_scope
+from core.kernel.errors import ImportRejected, StaleAppointment, ValidationFailed
+from core.kernel.models import Appointment, AuditEntry, Booking, GotoMeetingData, MeetingJob, Participant, RoomLink
+from core.meetings.invitations import Invitation, render_invitation
+from core.series import occurrences
+from core.series.booking import BOOK_ANYWAY, MOVE, SKIP, SeriesInput, SeriesOverbooking, save_series
+from core.series.cleanup import (
+    clean_up_series,
+    extend_horizons,
+    open_upcoming,
+    series_needing_cleanup,
+    set_meetings_ahead_hours,
+)
 from tests.conftest import make_room, make_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 MONDAYS = [datetime(2026, 12, 7, 9, tzinfo=BERLIN) + timedelta(weeks=k) for k in range(10)]
 
 
@@ -36,17 +42,41 @@ def world(engine: Engine):  # type: ignore[no-untyped-def]
         room = make_room(s, name="Sales 1", bookable_by=staff)
         spare = make_room(s, name="Sales 2", bookable_by=staff)
         for r in (room, spare):
-            s.add(RoomLink(room_id=r.id, email=f"{r.id}@sandbox.test", access_token="x", refresh_token="y",
-                           expires_at=NOW + timedelta(hours=1)))
+            s.add(
+                RoomLink(
+                    room_id=r.id,
+                    email=f"{r.id}@sandbox.test",
+                    access_token="x",
+                    refresh_token="y",
+                    expires_at=NOW + timedelta(hours=1),
+                )
+            )
     return staff, colleague, room, spare
 
 
-def weekly(room_id: int | None, *, rule: str = "FREQ=WEEKLY;BYDAY=MO;COUNT=10", hour: int = 9, note: str = "Agenda",
-           participants: tuple[int, ...] = (), exclusions: tuple = ()) -> SeriesInput:  # type: ignore[type-arg]
+def weekly(
+    room_id: int | None,
+    *,
+    rule: str = "FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+    hour: int = 9,
+    note: str = "Agenda",
+    participants: tuple[int, ...] = (),
+    exclusions: tuple = (),
+) -> SeriesInput:  # type: ignore[type-arg]
     start = datetime(2026, 12, 7, hour, tzinfo=BERLIN)
-    return SeriesInput(AppointmentInput(subject="Weekly sync", starts_at=start, ends_at=start + timedelta(hours=1),
-                                        time_zone="Europe/Berlin", note=note, room_ids=(room_id,) if room_id else (),
-                                        participant_ids=participants), rule, exclusions)
+    return SeriesInput(
+        AppointmentInput(
+            subject="Weekly sync",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            time_zone="Europe/Berlin",
+            note=note,
+            room_ids=(room_id,) if room_id else (),
+            participant_ids=participants,
+        ),
+        rule,
+        exclusions,
+    )
 
 
 def create(engine: Engine, user, data: SeriesInput, **kw):  # type: ignore[no-untyped-def]
@@ -56,8 +86,14 @@ def create(engine: Engine, user, data: SeriesInput, **kw):  # type: ignore[no-un
 
 def single(engine: Engine, user, room, start: datetime, subject: str = "Customer call"):  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
-        return save_appointment(s, user=user, confirm_overbooking=True, data=AppointmentInput(
-            subject=subject, starts_at=start, ends_at=start + timedelta(minutes=30), room_ids=(room.id,)))
+        return save_appointment(
+            s,
+            user=user,
+            confirm_overbooking=True,
+            data=AppointmentInput(
+                subject=subject, starts_at=start, ends_at=start + timedelta(minutes=30), room_ids=(room.id,)
+            ),
+        )
 
 
 def bookings(engine: Engine, appointment_id: int) -> list[Booking]:
@@ -73,15 +109,26 @@ def test_a_series_books_its_room_for_every_occurrence_and_plans_no_meeting(engin
     with session_scope(engine) as s:
         assert s.exec(select(MeetingJob)).all() == []  # the room is linked, yet the series gets no meeting
         with pytest.raises(ValidationFailed):  # a series is never saved as a single appointment
-            save_appointment(s, user=staff, appointment_id=series.id, expected_version=series.version,
-                             data=AppointmentInput(subject="x", starts_at=MONDAYS[0], ends_at=MONDAYS[0] + timedelta(hours=1)))
+            save_appointment(
+                s,
+                user=staff,
+                appointment_id=series.id,
+                expected_version=series.version,
+                data=AppointmentInput(subject="x", starts_at=MONDAYS[0], ends_at=MONDAYS[0] + timedelta(hours=1)),
+            )
     single(engine, staff, room, MONDAYS[3] + timedelta(minutes=30))
     with session_scope(engine) as s:
         [slot] = overbookings_in_window(s, start=MONDAYS[0], end=MONDAYS[-1]).itertuples()
-    assert slot.start == MONDAYS[3] + timedelta(minutes=30) and sorted(slot.subjects) == ["Customer call", "Weekly sync"]
-    from core.timeline import timeline_data
+    assert slot.start == MONDAYS[3] + timedelta(minutes=30) and sorted(slot.subjects) == [
+        "Customer call",
+        "Weekly sync",
+    ]
+    from core.reporting.timeline import timeline_data
+
     with session_scope(engine) as s:
-        bars = timeline_data(s, user=make_user(s, role="admin"), start=MONDAYS[0], end=MONDAYS[-1] + timedelta(hours=2)).bars
+        bars = timeline_data(
+            s, user=make_user(s, role="admin"), start=MONDAYS[0], end=MONDAYS[-1] + timedelta(hours=2)
+        ).bars
     assert (bars["subject"] == "Weekly sync").sum() == 10 and bars["overbooked"].sum() == 2  # each occurrence a bar
 
 
@@ -93,7 +140,9 @@ def test_an_overbooking_series_names_its_conflicting_occurrences_and_saves_nothi
         save_series(s, user=staff, data=weekly(room.id), now=NOW)
     warning = caught.value
     assert [c.start for c in warning.conflicts] == [MONDAYS[1], MONDAYS[4]]
-    assert warning.conflicts[0].others[0]["subject"] == "Customer call" and warning.common_rooms == [(spare.id, "Sales 2")]
+    assert warning.conflicts[0].others[0]["subject"] == "Customer call" and warning.common_rooms == [
+        (spare.id, "Sales 2")
+    ]
     assert not warning.forbidden and "2 occurrence(s)" in warning.message("en")
     with session_scope(engine) as s:
         assert s.exec(select(Appointment).where(Appointment.rrule.is_not(None))).all() == []
@@ -108,7 +157,9 @@ def test_the_three_answers_skip_move_or_book_anyway(engine: Engine, world) -> No
     with session_scope(engine) as s:
         occurrences.end_series(s, user=staff, series_id=skipped.id, start=MONDAYS[0], expected_version=skipped.version)
     moved = create(engine, staff, weekly(room.id, hour=9), resolution=MOVE, move_to_room=spare.id)
-    assert [b.room_id for b in bookings(engine, moved.id)] == [room.id, spare.id, room.id, room.id, spare.id] + [room.id] * 5
+    assert [b.room_id for b in bookings(engine, moved.id)] == [room.id, spare.id, room.id, room.id, spare.id] + [
+        room.id
+    ] * 5
     with session_scope(engine) as s:
         put_value(s, FORBID_OVERBOOKING, True)
     with pytest.raises(SeriesOverbooking) as caught:
@@ -130,12 +181,18 @@ def test_opening_an_occurrence_detaches_it_with_its_booking_and_plans_its_meetin
         child = s.get(Appointment, opened.id)
         assert (child.series_id, child.recurrence_id, child.note) == (series.id, MONDAYS[2], "Agenda")
         assert s.exec(select(MeetingJob.appointment_id)).all() == [opened.id]
-        assert s.exec(select(Participant.user_id).where(Participant.appointment_id == opened.id)).all() == [colleague.id]
+        assert s.exec(select(Participant.user_id).where(Participant.appointment_id == opened.id)).all() == [
+            colleague.id
+        ]
         rows = list_appointments(s, user=staff, start=MONDAYS[0], end=MONDAYS[4])
     assert [b.appointment_id for b in bookings(engine, opened.id)] == [opened.id]
     assert len(bookings(engine, series.id)) == 9
-    assert [(r["id"], r["occurrence"]) for r in rows] == [(series.id, MONDAYS[0]), (series.id, MONDAYS[1]),
-                                                          (opened.id, None), (series.id, MONDAYS[3])]
+    assert [(r["id"], r["occurrence"]) for r in rows] == [
+        (series.id, MONDAYS[0]),
+        (series.id, MONDAYS[1]),
+        (opened.id, None),
+        (series.id, MONDAYS[3]),
+    ]
 
 
 def test_deleting_an_occurrence_skips_it_and_deletes_its_meeting(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
@@ -162,20 +219,32 @@ def test_this_and_following_splits_the_series_and_takes_opened_and_skipped_ones_
         occurrences.delete_occurrence(s, user=staff, series_id=series.id, start=MONDAYS[7])
         version = s.get(Appointment, series.id).version
     later = weekly(room.id, rule="FREQ=WEEKLY;BYDAY=MO;COUNT=6", hour=10, note="New agenda")
-    later = SeriesInput(AppointmentInput(**{**later.appointment.__dict__, "starts_at": MONDAYS[4] + timedelta(hours=1),
-                                            "ends_at": MONDAYS[4] + timedelta(hours=2)}), later.rule)
+    later = SeriesInput(
+        AppointmentInput(
+            **{
+                **later.appointment.__dict__,
+                "starts_at": MONDAYS[4] + timedelta(hours=1),
+                "ends_at": MONDAYS[4] + timedelta(hours=2),
+            }
+        ),
+        later.rule,
+    )
     with session_scope(engine) as s:
-        new = occurrences.split_series(s, user=staff, series_id=series.id, start=MONDAYS[4], data=later,
-                                       expected_version=version, now=NOW).series
+        new = occurrences.split_series(
+            s, user=staff, series_id=series.id, start=MONDAYS[4], data=later, expected_version=version, now=NOW
+        ).series
     assert [b.starts_at for b in bookings(engine, series.id)] == MONDAYS[:4]
     assert [b.starts_at.astimezone(BERLIN).time() for b in bookings(engine, new.id)] == [time(10)] * 4
     assert [b.starts_at.date() for b in bookings(engine, new.id)] == [MONDAYS[k].date() for k in (4, 5, 8, 9)]
     with session_scope(engine) as s:
-        assert s.get(Appointment, opened.id).series_id == new.id and s.get(Appointment, new.id).exclusions == ["2027-01-25"]
+        assert s.get(Appointment, opened.id).series_id == new.id and s.get(Appointment, new.id).exclusions == [
+            "2027-01-25"
+        ]
         assert s.get(Appointment, series.id).rrule == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270103T225959Z"
         with pytest.raises(StaleAppointment):  # whoever still had the old version open must reload
-            occurrences.split_series(s, user=staff, series_id=series.id, start=MONDAYS[2], data=later,
-                                     expected_version=version, now=NOW)
+            occurrences.split_series(
+                s, user=staff, series_id=series.id, start=MONDAYS[2], data=later, expected_version=version, now=NOW
+            )
 
 
 def test_changing_the_whole_series_keeps_moved_occurrences_and_the_wall_clock(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
@@ -183,8 +252,15 @@ def test_changing_the_whole_series_keeps_moved_occurrences_and_the_wall_clock(en
     single(engine, staff, room, MONDAYS[1])
     series = create(engine, staff, weekly(room.id), resolution=MOVE, move_to_room=spare.id)
     with session_scope(engine) as s:
-        save_series(s, user=staff, data=weekly(room.id, hour=8), series_id=series.id, expected_version=series.version,
-                    now=NOW, resolution=BOOK_ANYWAY)
+        save_series(
+            s,
+            user=staff,
+            data=weekly(room.id, hour=8),
+            series_id=series.id,
+            expected_version=series.version,
+            now=NOW,
+            resolution=BOOK_ANYWAY,
+        )
     rows = bookings(engine, series.id)
     assert [b.starts_at.astimezone(BERLIN).time() for b in rows] == [time(8)] * 10
     assert [b.room_id for b in rows][:3] == [room.id, spare.id, room.id]
@@ -216,20 +292,38 @@ def _converted_with_meeting(engine: Engine, staff, room):  # type: ignore[no-unt
     """An appointment that got its GoTo meeting, then was made a series: it carries that meeting's link."""
     block = render_invitation(Invitation("https://global.gotomeeting.com/join/123456789", "123456789"))
     with session_scope(engine) as s:
-        appt = save_appointment(s, user=staff, data=AppointmentInput(
-            subject="Weekly sync", starts_at=MONDAYS[0], ends_at=MONDAYS[0] + timedelta(hours=1), note="Agenda",
-            room_ids=(room.id,)))
+        appt = save_appointment(
+            s,
+            user=staff,
+            data=AppointmentInput(
+                subject="Weekly sync",
+                starts_at=MONDAYS[0],
+                ends_at=MONDAYS[0] + timedelta(hours=1),
+                note="Agenda",
+                room_ids=(room.id,),
+            ),
+        )
         s.flush()
         appt.note += block
-        s.add(GotoMeetingData(appointment_id=appt.id, account="a@x.test", meeting_id="123456789", state="created",
-                              join_url="https://global.gotomeeting.com/join/123456789", data={"block": block}))
+        s.add(
+            GotoMeetingData(
+                appointment_id=appt.id,
+                account="a@x.test",
+                meeting_id="123456789",
+                state="created",
+                join_url="https://global.gotomeeting.com/join/123456789",
+                data={"block": block},
+            )
+        )
     with session_scope(engine) as s:
         saved = save_series(s, user=staff, data=weekly(room.id), series_id=appt.id, expected_version=1, now=NOW)
         assert s.exec(select(MeetingJob)).all() == []
     return saved.series, block
 
 
-def test_cleanup_removes_the_used_link_once_the_first_occurrence_is_over_and_is_idempotent(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
+def test_cleanup_removes_the_used_link_once_the_first_occurrence_is_over_and_is_idempotent(
+    engine: Engine, world
+) -> None:  # type: ignore[no-untyped-def]
     staff, _, room, _ = world
     series, block = _converted_with_meeting(engine, staff, room)
     with session_scope(engine) as s:
@@ -290,9 +384,11 @@ def test_open_ended_series_are_booked_two_years_ahead_and_further_as_time_passes
 def test_import_books_series_per_occurrence_and_names_bad_rule_lines(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
     staff, _, room, _ = world
     head = "room,goto_account,subject,start,end,organizer,rrule,timezone\n"
-    good = head + (f"Sales 1,,Standup,2026-12-07T09:00:00+01:00,2026-12-07T09:15:00+01:00,sara,"
-                   f"\"FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270331T235959Z\",Europe/Berlin\n"
-                   f"Sales 2,,One-off,2026-12-08T09:00:00+01:00,2026-12-08T10:00:00+01:00,sara,,\n")
+    good = head + (
+        "Sales 1,,Standup,2026-12-07T09:00:00+01:00,2026-12-07T09:15:00+01:00,sara,"
+        '"FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270331T235959Z",Europe/Berlin\n'
+        "Sales 2,,One-off,2026-12-08T09:00:00+01:00,2026-12-08T10:00:00+01:00,sara,,\n"
+    )
     with session_scope(engine) as s:
         assert import_bookings(s, source=io.StringIO(good), create_rooms=False).rows == 2
     with session_scope(engine) as s:
@@ -302,9 +398,11 @@ def test_import_books_series_per_occurrence_and_names_bad_rule_lines(engine: Eng
         assert standup.id not in jobs and len(jobs) == 1  # both rooms are linked: the single gets one, the series none
     rows = bookings(engine, standup.id)
     assert len(rows) == 34 and {b.starts_at.astimezone(BERLIN).time() for b in rows} == {time(9)}
-    bad = head + ("Sales 1,,A,2026-12-07T09:00:00+01:00,2026-12-07T10:00:00+01:00,sara,FREQ=HOURLY,Europe/Berlin\n"
-                  "Sales 1,,B,2026-12-07T09:00:00+01:00,2026-12-07T10:00:00+01:00,sara,FREQ=DAILY,\n"
-                  "Sales 1,,C,2026-12-08T09:00:00+01:00,2026-12-08T10:00:00+01:00,sara,FREQ=WEEKLY;BYDAY=MO,Europe/Berlin\n")
+    bad = head + (
+        "Sales 1,,A,2026-12-07T09:00:00+01:00,2026-12-07T10:00:00+01:00,sara,FREQ=HOURLY,Europe/Berlin\n"
+        "Sales 1,,B,2026-12-07T09:00:00+01:00,2026-12-07T10:00:00+01:00,sara,FREQ=DAILY,\n"
+        "Sales 1,,C,2026-12-08T09:00:00+01:00,2026-12-08T10:00:00+01:00,sara,FREQ=WEEKLY;BYDAY=MO,Europe/Berlin\n"
+    )
     with pytest.raises(ImportRejected) as caught, session_scope(engine) as s:
         import_bookings(s, source=io.StringIO(bad), create_rooms=False)
     problems = dict(caught.value.problems)
@@ -313,7 +411,8 @@ def test_import_books_series_per_occurrence_and_names_bad_rule_lines(engine: Eng
 
 
 def test_the_timeline_can_tell_a_series_from_a_single_appointment(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
-    from core.series_views import is_series
+    from core.series.views import is_series
+
     staff, _, room, _ = world
     series = create(engine, staff, weekly(room.id))
     one = single(engine, staff, room, datetime(2026, 12, 8, 9, tzinfo=BERLIN))

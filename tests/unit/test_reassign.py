@@ -1,15 +1,16 @@
 """Resolve all: the plan removes every overbooking with the fewest moves, or says how many accounts are missing."""
+
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.reassign import Item, plan_reassignment
+from core.conflicts.reassign import Item, plan_reassignment
 
-T0 = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
 
 def item(i: int, room: int, start: float, end: float, allowed: set[int] | None = None) -> Item:
@@ -61,8 +62,11 @@ def test_back_to_back_needs_no_move() -> None:
     assert plan_reassignment([item(1, 10, 0, 1, {20}), item(2, 10, 1, 2, {20})]).moves == {}
 
 
-bookings = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 8), st.integers(1, 4),
-                              st.sets(st.integers(0, 2), max_size=2)), min_size=1, max_size=6)
+bookings = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(0, 8), st.integers(1, 4), st.sets(st.integers(0, 2), max_size=2)),
+    min_size=1,
+    max_size=6,
+)
 
 
 @settings(max_examples=60, deadline=None)

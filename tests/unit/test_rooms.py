@@ -1,14 +1,24 @@
 """Rooms: validation of name and GoTo account, permissions, deactivation, audit."""
+
 from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, select
 
-from core.errors import PermissionDenied, ValidationFailed
-from core.models import AuditEntry, Room
-from core.permissions import bookable_room_ids
-from core.rooms import (RoomInput, bookable_rooms, create_room, grant, list_permissions, list_rooms, revoke,
-                        set_room_active, update_room)
+from core.access.permissions import bookable_room_ids
+from core.booking.rooms import (
+    RoomInput,
+    bookable_rooms,
+    create_room,
+    grant,
+    list_permissions,
+    list_rooms,
+    revoke,
+    set_room_active,
+    update_room,
+)
+from core.kernel.errors import PermissionDenied, ValidationFailed
+from core.kernel.models import AuditEntry, Room
 from tests.conftest import make_group, make_room, make_user
 
 
@@ -20,12 +30,15 @@ def test_create_room_stores_the_goto_account_lower_case_and_audits(session: Sess
     assert entry.actor_name == admin.username and entry.after["name"] == "Sales 1"
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    (RoomInput("", "a@example.org"), "name"),
-    (RoomInput("Room", "not an account"), "goto_account"),
-    (RoomInput("Room", "a@b"), "goto_account"),
-    (RoomInput("x" * 81), "name"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (RoomInput("", "a@example.org"), "name"),
+        (RoomInput("Room", "not an account"), "goto_account"),
+        (RoomInput("Room", "a@b"), "goto_account"),
+        (RoomInput("x" * 81), "name"),
+    ],
+)
 def test_create_room_names_the_wrong_field(session: Session, data: RoomInput, field: str) -> None:
     admin = make_user(session, role="admin")
     with pytest.raises(ValidationFailed) as caught:
@@ -64,7 +77,8 @@ def test_a_manage_grant_lets_staff_edit_that_room_only(session: Session) -> None
 
 
 def test_group_all_grants_everybody_and_none_grants_nobody(session: Session) -> None:
-    from core.models import Group
+    from core.kernel.models import Group
+
     admin, staff = make_user(session, role="admin"), make_user(session)
     everyone, nobody = make_room(session), make_room(session)
     ids = {g.name: g.id for g in session.exec(select(Group))}
@@ -89,6 +103,8 @@ def test_permissions_are_listed_and_revoked(session: Session) -> None:
     perm = grant(session, user=admin, room_id=room.id, user_id=staff.id, may_book=True, may_manage_room=True)
     rows = list_permissions(session, user=admin, room_id=room.id)
     assert [(r.subject_kind, r.subject_name, r.may_manage) for r in rows] == [
-        ("group", "Team", False), ("user", staff.display_name, True)]
+        ("group", "Team", False),
+        ("user", staff.display_name, True),
+    ]
     revoke(session, user=admin, permission_id=perm.id)
     assert [r.subject_name for r in list_permissions(session, user=admin, room_id=room.id)] == ["Team"]

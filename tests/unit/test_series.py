@@ -1,8 +1,9 @@
 """Series rules: wall-clock times across DST, month ends, positions, count/until, exclusions; checked against
 an independent implementation (icalendar + recurring-ical-events)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -11,13 +12,22 @@ import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import RoomDeskError
-from core.series import (RuleSpec, build_rule, describe_rule, ending_before, expand, first_occurrence, last_end,
-                         normalize_rule, parse_rule)
+from core.kernel.errors import RoomDeskError
+from core.series.rules import (
+    RuleSpec,
+    build_rule,
+    describe_rule,
+    ending_before,
+    expand,
+    first_occurrence,
+    last_end,
+    normalize_rule,
+    parse_rule,
+)
 
 BERLIN = "Europe/Berlin"
 TZ = ZoneInfo(BERLIN)
-FAR = datetime(2030, 1, 1, tzinfo=timezone.utc)
+FAR = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def local(y: int, m: int, d: int, h: int = 9, mi: int = 0) -> datetime:
@@ -25,8 +35,14 @@ def local(y: int, m: int, d: int, h: int = 9, mi: int = 0) -> datetime:
 
 
 def occurrences(rule: str, start: datetime, minutes: int = 60, **kw: object) -> list:  # type: ignore[type-arg]
-    return expand(normalize_rule(rule, BERLIN), first_start=start, first_end=start + timedelta(minutes=minutes),
-                  zone=BERLIN, window_end=kw.pop("window_end", FAR), **kw)  # type: ignore[arg-type]
+    return expand(
+        normalize_rule(rule, BERLIN),
+        first_start=start,
+        first_end=start + timedelta(minutes=minutes),
+        zone=BERLIN,
+        window_end=kw.pop("window_end", FAR),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_a_0900_berlin_series_stays_at_0900_across_the_spring_change() -> None:
@@ -46,13 +62,18 @@ def test_a_time_that_does_not_exist_on_the_spring_day_moves_forward_and_one_that
     spring = occurrences("FREQ=DAILY;COUNT=3", local(2026, 3, 28, 2, 30))
     assert spring[1].start.astimezone(TZ).strftime("%d %H:%M") == "29 03:30"  # RFC 5545: offset before the gap
     autumn = occurrences("FREQ=DAILY;COUNT=2", local(2026, 10, 24, 2, 30))
-    assert autumn[1].start == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)  # the first 02:30 (summer time)
+    assert autumn[1].start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30 (summer time)
 
 
 def test_monthly_on_the_31st_skips_months_without_one() -> None:
     found = occurrences("FREQ=MONTHLY;COUNT=5", local(2026, 1, 31))
-    assert [o.day for o in found] == [date(2026, 1, 31), date(2026, 3, 31), date(2026, 5, 31), date(2026, 7, 31),
-                                      date(2026, 8, 31)]
+    assert [o.day for o in found] == [
+        date(2026, 1, 31),
+        date(2026, 3, 31),
+        date(2026, 5, 31),
+        date(2026, 7, 31),
+        date(2026, 8, 31),
+    ]
     last_day = occurrences("FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3", local(2026, 1, 31))
     assert [o.day for o in last_day] == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
 
@@ -69,15 +90,18 @@ def test_count_and_until_end_the_series_and_until_includes_its_whole_last_day() 
     rule = build_rule(RuleSpec(freq="DAILY", until=date(2026, 6, 5)), first_day=date(2026, 6, 1), zone=BERLIN)
     assert rule == "FREQ=DAILY;UNTIL=20260605T215959Z"
     assert [o.day.day for o in occurrences(rule, local(2026, 6, 1, 23, 0))] == [1, 2, 3, 4, 5]
-    assert last_end(rule, first_start=local(2026, 6, 1), first_end=local(2026, 6, 1, 10), zone=BERLIN) == local(2026, 6, 5, 10)
+    assert last_end(rule, first_start=local(2026, 6, 1), first_end=local(2026, 6, 1, 10), zone=BERLIN) == local(
+        2026, 6, 5, 10
+    )
     assert last_end("FREQ=DAILY", first_start=local(2026, 6, 1), first_end=local(2026, 6, 1, 10), zone=BERLIN) is None
 
 
 def test_excluded_dates_are_left_out_and_a_window_gives_only_what_overlaps_it() -> None:
     found = occurrences("FREQ=DAILY;COUNT=5", local(2026, 6, 1), skip={"2026-06-02", "2026-06-04"})
     assert [o.day.day for o in found] == [1, 3, 5]
-    window = occurrences("FREQ=DAILY", local(2026, 6, 1), window_start=local(2026, 6, 10, 9, 30),
-                         window_end=local(2026, 6, 12))
+    window = occurrences(
+        "FREQ=DAILY", local(2026, 6, 1), window_start=local(2026, 6, 10, 9, 30), window_end=local(2026, 6, 12)
+    )
     assert [o.day.day for o in window] == [10, 11]
 
 
@@ -93,15 +117,18 @@ def test_cutting_a_series_before_a_day_turns_count_into_until() -> None:
     assert [o.day.day for o in occurrences(cut, local(2026, 3, 16))] == [16, 23]
 
 
-@pytest.mark.parametrize("spec", [
-    RuleSpec(freq="DAILY", interval=3, count=5),
-    RuleSpec(freq="WEEKLY", interval=2, weekdays=("MO", "WE"), until=date(2027, 3, 31)),
-    RuleSpec(freq="MONTHLY", month_day=-1),
-    RuleSpec(freq="MONTHLY", by_position=True, position=-1, weekdays=("FR",), count=12),
-    RuleSpec(freq="MONTHLY", by_position=True, position=2, weekdays=("MO", "TU", "WE", "TH", "FR")),
-    RuleSpec(freq="YEARLY", by_position=True, position=-1, weekdays=("SU",), count=3),
-    RuleSpec(freq="YEARLY"),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        RuleSpec(freq="DAILY", interval=3, count=5),
+        RuleSpec(freq="WEEKLY", interval=2, weekdays=("MO", "WE"), until=date(2027, 3, 31)),
+        RuleSpec(freq="MONTHLY", month_day=-1),
+        RuleSpec(freq="MONTHLY", by_position=True, position=-1, weekdays=("FR",), count=12),
+        RuleSpec(freq="MONTHLY", by_position=True, position=2, weekdays=("MO", "TU", "WE", "TH", "FR")),
+        RuleSpec(freq="YEARLY", by_position=True, position=-1, weekdays=("SU",), count=3),
+        RuleSpec(freq="YEARLY"),
+    ],
+)
 def test_the_form_reads_back_every_rule_it_builds(spec: RuleSpec) -> None:
     rule = build_rule(spec, first_day=date(2026, 3, 1), zone=BERLIN)
     assert parse_rule(rule, BERLIN) == spec
@@ -113,27 +140,40 @@ def test_describe_rule_speaks_plainly() -> None:
     assert describe_rule("FREQ=MONTHLY;BYDAY=-1FR", BERLIN, "de") == "jeden Monat am letzten Fr."
 
 
-@pytest.mark.parametrize("rule, key", [
-    ("", "error.series_rule_required"), ("FREQ=HOURLY", "error.series_frequency"),
-    ("FREQ=DAILY;BYHOUR=9", "error.series_rule_part"), ("FREQ=DAILY;COUNT=2;UNTIL=20270101", "error.series_count_and_until"),
-    ("FREQ=DAILY;INTERVAL=0", "error.series_interval"), ("FREQ=DAILY;COUNT=5000", "error.series_count"),
-    ("FREQ=WEEKLY;BYDAY=XX", "error.series_rule_invalid"), ("nonsense", "error.series_rule_invalid"),
-    ("FREQ=DAILY;UNTIL=21500101", "error.series_until_range"),
-])
+@pytest.mark.parametrize(
+    "rule, key",
+    [
+        ("", "error.series_rule_required"),
+        ("FREQ=HOURLY", "error.series_frequency"),
+        ("FREQ=DAILY;BYHOUR=9", "error.series_rule_part"),
+        ("FREQ=DAILY;COUNT=2;UNTIL=20270101", "error.series_count_and_until"),
+        ("FREQ=DAILY;INTERVAL=0", "error.series_interval"),
+        ("FREQ=DAILY;COUNT=5000", "error.series_count"),
+        ("FREQ=WEEKLY;BYDAY=XX", "error.series_rule_invalid"),
+        ("nonsense", "error.series_rule_invalid"),
+        ("FREQ=DAILY;UNTIL=21500101", "error.series_until_range"),
+    ],
+)
 def test_bad_rules_are_refused_with_a_message_naming_the_rule(rule: str, key: str) -> None:
     with pytest.raises(RoomDeskError) as caught:
         normalize_rule(rule, BERLIN)
-    assert caught.value.key == key and caught.value.field == "rrule" and caught.value.message("en").startswith(
-        ("Rule:", "rrule"))
+    assert (
+        caught.value.key == key
+        and caught.value.field == "rrule"
+        and caught.value.message("en").startswith(("Rule:", "rrule"))
+    )
 
 
 def test_imported_rules_are_accepted_with_prefix_lower_case_and_a_floating_until() -> None:
-    assert normalize_rule("RRULE:freq=weekly;byday=MO,WE;until=20270331", BERLIN) == \
-        "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270331T215959Z"
+    assert (
+        normalize_rule("RRULE:freq=weekly;byday=MO,WE;until=20270331", BERLIN)
+        == "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270331T215959Z"
+    )
     assert normalize_rule("FREQ=DAILY;UNTIL=20270331T090000", BERLIN) == "FREQ=DAILY;UNTIL=20270331T070000Z"
 
 
 # --- the independent implementation -----------------------------------------------------------------------
+
 
 def independent(rule: str, start: datetime, minutes: int, exdates: list[date], until: datetime) -> list[datetime]:
     """Occurrence starts per icalendar + recurring-ical-events (its own RRULE, EXDATE and time-zone handling)."""
@@ -148,7 +188,7 @@ def independent(rule: str, start: datetime, minutes: int, exdates: list[date], u
     calendar = icalendar.Calendar()
     calendar.add_component(event)
     found = recurring_ical_events.of(calendar).between(start - timedelta(days=1), until)
-    return sorted(e["DTSTART"].dt.astimezone(timezone.utc) for e in found)
+    return sorted(e["DTSTART"].dt.astimezone(UTC) for e in found)
 
 
 CASES = [
@@ -166,25 +206,38 @@ CASES = [
 @pytest.mark.parametrize("rule, start", CASES)
 def test_expansion_matches_recurring_ical_events(rule: str, start: datetime) -> None:
     skip = [start.date() + timedelta(days=14), start.date() + timedelta(days=60)]
-    until = datetime(2028, 6, 1, tzinfo=timezone.utc)
+    until = datetime(2028, 6, 1, tzinfo=UTC)
     ours = [o.start for o in occurrences(rule, start, skip={d.isoformat() for d in skip}, window_end=until)]
     assert ours == independent(rule, start, 60, skip, until)
     assert len(ours) >= 3
 
 
 @settings(max_examples=40, deadline=None)
-@given(freq=st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]), interval=st.integers(1, 4),
-       days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3),
-       position=st.sampled_from([1, 2, 3, 4, -1]), by_position=st.booleans(), count=st.integers(1, 40),
-       offset=st.integers(0, 700), hour=st.sampled_from([0, 7, 9, 12, 18, 23]))
-def test_random_form_rules_expand_like_recurring_ical_events(freq: str, interval: int, days: set[str], position: int,
-                                                             by_position: bool, count: int, offset: int, hour: int) -> None:
+@given(
+    freq=st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+    interval=st.integers(1, 4),
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3),
+    position=st.sampled_from([1, 2, 3, 4, -1]),
+    by_position=st.booleans(),
+    count=st.integers(1, 40),
+    offset=st.integers(0, 700),
+    hour=st.sampled_from([0, 7, 9, 12, 18, 23]),
+)
+def test_random_form_rules_expand_like_recurring_ical_events(
+    freq: str, interval: int, days: set[str], position: int, by_position: bool, count: int, offset: int, hour: int
+) -> None:
     first_day = date(2026, 1, 1) + timedelta(days=offset)
-    spec = RuleSpec(freq=freq, interval=interval, weekdays=tuple(sorted(days)), by_position=by_position,
-                    position=position, count=count)
+    spec = RuleSpec(
+        freq=freq,
+        interval=interval,
+        weekdays=tuple(sorted(days)),
+        by_position=by_position,
+        position=position,
+        count=count,
+    )
     rule = build_rule(spec, first_day=first_day, zone=BERLIN)
     start = first_occurrence(rule, datetime.combine(first_day, time(hour), TZ), BERLIN)
     if start is None:
         return
-    until = datetime(2040, 1, 1, tzinfo=timezone.utc)
+    until = datetime(2040, 1, 1, tzinfo=UTC)
     assert [o.start for o in occurrences(rule, start, window_end=until)] == independent(rule, start, 60, [], until)

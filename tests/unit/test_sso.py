@@ -1,17 +1,24 @@
 """Single sign-on matching: only a verified e-mail of exactly one active user signs anybody in."""
+
 from __future__ import annotations
 
 import pytest
 from sqlmodel import Session
 
-from core import sso
-from core.auth import add_user
-from core.models import User
+from core.access import sso
+from core.access.auth import add_user
+from core.kernel.models import User
 
 
 def claims(**over) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"is_logged_in": True, "email": "anna@example.org", "email_verified": True, "name": "Anna",
-            "iss": "https://idp.example.org", "sub": "42"} | over
+    return {
+        "is_logged_in": True,
+        "email": "anna@example.org",
+        "email_verified": True,
+        "name": "Anna",
+        "iss": "https://idp.example.org",
+        "sub": "42",
+    } | over
 
 
 def person(session: Session, username: str, email: str | None, *, role: str = "staff", active: bool = True) -> User:
@@ -33,8 +40,10 @@ def test_a_verified_address_signs_in_its_user_whatever_the_case(session: Session
     assert sso.sign_in_with_identity(session, claims(email="ANNA@example.ORG")).id == anna.id
 
 
-@pytest.mark.parametrize(("verified", "ok"), [(True, True), ("true", True), ("TRUE", True), (False, False),
-                                              ("false", False), (None, False), (1, False)])
+@pytest.mark.parametrize(
+    ("verified", "ok"),
+    [(True, True), ("true", True), ("TRUE", True), (False, False), ("false", False), (None, False), (1, False)],
+)
 def test_only_a_verified_address_counts(session: Session, verified, ok) -> None:  # type: ignore[no-untyped-def]
     person(session, "anna", "anna@example.org")
     over = {"email_verified": verified} if verified is not None else {"email_verified": None}

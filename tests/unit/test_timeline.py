@@ -1,15 +1,15 @@
 """Timeline data: bars with overbooked flags, whole slots, rooms shown, aggregation when bars get too many."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
-from core.errors import PermissionDenied
-from core.timeline import timeline_data
-from tests.conftest import at, make_room, make_user, make_booking
-
+from core.kernel.errors import PermissionDenied
+from core.reporting.timeline import timeline_data
+from tests.conftest import at, make_booking, make_room, make_user
 
 book = make_booking
 
@@ -24,12 +24,25 @@ def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session
     alone = book(session, board, at(0), at(1), "Budget")
     book(session, board, at(0, day=7), at(1, day=7), "Next week")
     data = timeline_data(session, user=admin, start=at(-9), end=at(15))
-    assert list(data.bars.columns) == ["booking_id", "appointment_id", "room_id", "room", "subject", "organizer",
-                                       "start", "end", "overbooked", "state"]
+    assert list(data.bars.columns) == [
+        "booking_id",
+        "appointment_id",
+        "room_id",
+        "room",
+        "subject",
+        "organizer",
+        "start",
+        "end",
+        "overbooked",
+        "state",
+    ]
     bars = {b.booking_id: b for b in data.bars.itertuples()}
     assert set(bars) == {first.id, second.id, alone.id}
-    assert (bars[first.id].room, bars[first.id].subject, bars[first.id].organizer) == ("Sales", "Kick-off",
-                                                                                       admin.display_name)
+    assert (bars[first.id].room, bars[first.id].subject, bars[first.id].organizer) == (
+        "Sales",
+        "Kick-off",
+        admin.display_name,
+    )
     assert bars[second.id].organizer == "Guest Person"
     assert (bars[first.id].start, bars[first.id].end) == (at(0), at(2))
     assert {k: b.overbooked for k, b in bars.items()} == {first.id: True, second.id: True, alone.id: False}
@@ -67,8 +80,15 @@ def test_more_bookings_than_max_bars_are_aggregated_per_room_and_hour(session: S
     data = timeline_data(session, user=admin, start=at(-9), end=at(15), max_bars=5)
     agg = data.aggregated
     assert agg is not None and len(data.bars) == 8
-    assert list(agg.columns) == ["room_id", "room", "bucket_start", "bucket_end", "bookings", "peak_concurrency",
-                                 "overbooked"]
+    assert list(agg.columns) == [
+        "room_id",
+        "room",
+        "bucket_start",
+        "bucket_end",
+        "bookings",
+        "peak_concurrency",
+        "overbooked",
+    ]
     cells = [(r.bucket_start, r.bucket_end, r.bookings, r.peak_concurrency, r.overbooked) for r in agg.itertuples()]
     assert cells == [(at(0), at(1), 4, 2, True), (at(1), at(2), 5, 2, True), (at(2), at(3), 1, 1, False)]
 
@@ -78,9 +98,10 @@ def test_long_windows_aggregate_per_day_in_the_users_time_zone(session: Session)
     room = make_room(session, name="Busy")
     for day in range(3):
         book(session, room, at(0, day=day), at(1, day=day))
-    berlin_midnight = datetime(2026, 12, 6, 23, tzinfo=timezone.utc)
-    data = timeline_data(session, user=admin, start=berlin_midnight, end=berlin_midnight + timedelta(days=7),
-                         max_bars=2)
+    berlin_midnight = datetime(2026, 12, 6, 23, tzinfo=UTC)
+    data = timeline_data(
+        session, user=admin, start=berlin_midnight, end=berlin_midnight + timedelta(days=7), max_bars=2
+    )
     assert data.aggregated is not None
     assert list(data.aggregated["bucket_start"]) == [berlin_midnight + timedelta(days=d) for d in range(3)]
     assert list(data.aggregated["bookings"]) == [1, 1, 1]

@@ -1,4 +1,5 @@
 """Utilisation per room and day: overlaps count once, peak concurrency, share of the working day."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from core.appointments import AppointmentInput, save_appointment
-from core.errors import PermissionDenied
-from core.utilisation import utilisation
+from core.booking.appointments import AppointmentInput, save_appointment
+from core.kernel.errors import PermissionDenied
+from core.reporting.utilisation import utilisation
 from tests.conftest import make_room, make_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -23,8 +24,14 @@ def test_hours_peak_and_share_per_room_and_day(session: Session) -> None:
     admin = make_user(session, role="admin")
     room = make_room(session, name="Sales 1")
     for start, end, day in [(9, 11, 7), (10, 12, 7), (17, 19, 7), (9, 10, 8)]:
-        save_appointment(session, user=admin, confirm_overbooking=True, data=AppointmentInput(
-            subject="x", starts_at=local(day, start), ends_at=local(day, end), room_ids=(room.id,)))
+        save_appointment(
+            session,
+            user=admin,
+            confirm_overbooking=True,
+            data=AppointmentInput(
+                subject="x", starts_at=local(day, start), ends_at=local(day, end), room_ids=(room.id,)
+            ),
+        )
     rows = utilisation(session, user=admin, start=local(7, 0), end=local(9, 0), zone="Europe/Berlin")
     got = {(r.day, r.hours_booked, r.peak, r.share) for r in rows.itertuples()}
     # 7 Dec: 09-12 (3 h, two at once 10-11) + 17-19 (2 h, one inside working hours) -> 5 h, share 4/10

@@ -1,4 +1,5 @@
 """Changing the sandbox's state file directly, without a running server (for the CLI and the app)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,9 @@ from core.goto.sandbox.control import valid_redirect_uri
 from core.goto.sandbox.store import DEFAULT_PASSWORD, SANDBOX_CLIENT_ID, Account, Store
 
 
-def add_account(data_dir: Path, email: str, first_name: str = "", last_name: str = "",
-                password: str = DEFAULT_PASSWORD) -> Account:
+def add_account(
+    data_dir: Path, email: str, first_name: str = "", last_name: str = "", password: str = DEFAULT_PASSWORD
+) -> Account:
     """Create a sandbox account (or update the names and password of an existing one)."""
     if "@" not in email:
         raise ValueError(f"not an e-mail address: {email!r}")

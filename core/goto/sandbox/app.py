@@ -1,4 +1,5 @@
 """The sandbox as one Starlette app: OAuth, meetings API, developer center, controls, fault injection."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +13,20 @@ from core.goto.sandbox.faults import FaultInjection, Faults
 from core.goto.sandbox.store import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Clock, Store, utc_now
 
 
-def create_app(data_dir: Path, *, clock: Clock = utc_now, client_id: str = SANDBOX_CLIENT_ID,
-               client_secret: str = SANDBOX_CLIENT_SECRET) -> Starlette:
+def create_app(
+    data_dir: Path,
+    *,
+    clock: Clock = utc_now,
+    client_id: str = SANDBOX_CLIENT_ID,
+    client_secret: str = SANDBOX_CLIENT_SECRET,
+) -> Starlette:
     """The sandbox over `data_dir/sandbox.db`; `clock` lets tests move time (code and token expiry, meeting ends)."""
     store = Store(data_dir, clock)
     store.ensure_client(client_id, client_secret)
     faults = Faults()
-    app = Starlette(routes=[*oauth.routes, *meetings.routes, *control.routes],
-                    middleware=[Middleware(FaultInjection, faults=faults)])
+    app = Starlette(
+        routes=[*oauth.routes, *meetings.routes, *control.routes],
+        middleware=[Middleware(FaultInjection, faults=faults)],
+    )
     app.state.sandbox = SandboxState(store, faults, client_id, client_secret)
     return app

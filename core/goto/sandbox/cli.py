@@ -1,4 +1,5 @@
 """`roomdesk sandbox`: serve the GoTo sandbox, add accounts, print tokens."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,23 +16,29 @@ sandbox_app.add_typer(account_app, name="account")
 
 
 def _data_dir() -> Path:
-    from core.config import get_settings  # the app's one reading of ROOMDESK_DATA_DIR
+    from core.kernel.config import get_settings  # the app's one reading of ROOMDESK_DATA_DIR
+
     return get_settings().data_dir
 
 
 @sandbox_app.callback()
-def sandbox(ctx: typer.Context,
-            host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-            port: int = typer.Option(8765, "--port", help="Port to listen on.")) -> None:
+def sandbox(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+) -> None:
     """Without a subcommand: serve the sandbox (state in ROOMDESK_DATA_DIR/sandbox.db) until Ctrl+C."""
     if ctx.invoked_subcommand is None:
         serve(_data_dir(), host, port)
 
 
 @account_app.command("add")
-def account_add(email: str = typer.Argument(..., help="The account's e-mail (its GoTo user name)."),
-                first_name: str = typer.Option("", "--first-name"), last_name: str = typer.Option("", "--last-name"),
-                password: str = typer.Option(DEFAULT_PASSWORD, "--password", help="For the sign-in page.")) -> None:
+def account_add(
+    email: str = typer.Argument(..., help="The account's e-mail (its GoTo user name)."),
+    first_name: str = typer.Option("", "--first-name"),
+    last_name: str = typer.Option("", "--last-name"),
+    password: str = typer.Option(DEFAULT_PASSWORD, "--password", help="For the sign-in page."),
+) -> None:
     """Add a sandbox account, or update its names and password."""
     try:
         account = add_account(_data_dir(), email, first_name, last_name, password)

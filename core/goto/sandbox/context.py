@@ -1,4 +1,5 @@
 """What every sandbox endpoint shares, and the small request helpers they all use."""
+
 from __future__ import annotations
 
 import hmac

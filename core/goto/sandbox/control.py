@@ -1,4 +1,5 @@
 """The developer center (registered redirect URIs) and the sandbox's own control endpoints (/_sandbox)."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -66,18 +67,25 @@ async def redirect_uris(request: Request) -> Response:
 
 def admin_only(handler: Callable[[Request, SandboxState], Awaitable[Response]]) -> Endpoint:
     """Refuse (403) requests without the admin key."""
+
     async def endpoint(request: Request) -> Response:
         if not is_admin(request):
             return _problem(403, "X-Sandbox-Admin must carry the client secret")
         return await handler(request, state_of(request))
+
     return endpoint
 
 
 def _account_json(sandbox: SandboxState, account: Account) -> dict[str, Any]:
-    return {"email": account.email, "first_name": account.first_name, "last_name": account.last_name,
-            "account_key": account.account_key, "organizer_key": account.organizer_key,
-            "refresh_count": account.refresh_count,
-            "meeting_count": schedule.count_meetings(sandbox.store, account.email)}
+    return {
+        "email": account.email,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "account_key": account.account_key,
+        "organizer_key": account.organizer_key,
+        "refresh_count": account.refresh_count,
+        "meeting_count": schedule.count_meetings(sandbox.store, account.email),
+    }
 
 
 async def faults(request: Request, sandbox: SandboxState) -> Response:
@@ -104,8 +112,9 @@ async def accounts(request: Request, sandbox: SandboxState) -> Response:
     email = data.get("email") if isinstance(data, dict) else None
     if not isinstance(email, str) or "@" not in email:
         return _problem(400, "email is required")
-    account = sandbox.store.add_account(email, str(data.get("first_name", "")), str(data.get("last_name", "")),
-                                        str(data.get("password") or "sandbox"))
+    account = sandbox.store.add_account(
+        email, str(data.get("first_name", "")), str(data.get("last_name", "")), str(data.get("password") or "sandbox")
+    )
     return JSONResponse(_account_json(sandbox, account), status_code=201)
 
 
@@ -124,8 +133,15 @@ async def account_action(request: Request, sandbox: SandboxState) -> Response:
     if action != "token":
         return _problem(404, f"Unknown action {action}")
     grant = grants.issue_tokens(sandbox.store, email=account.email, client_id=sandbox.client_id)
-    return JSONResponse({"access_token": grant.access_token, "refresh_token": grant.refresh_token,
-                         "expires_in": grants.ACCESS_LIFETIME, "token_type": "Bearer"}, status_code=201)
+    return JSONResponse(
+        {
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token,
+            "expires_in": grants.ACCESS_LIFETIME,
+            "token_type": "Bearer",
+        },
+        status_code=201,
+    )
 
 
 async def end_meeting(request: Request, sandbox: SandboxState) -> Response:

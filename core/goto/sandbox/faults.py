@@ -1,4 +1,5 @@
 """Faults on demand: the next N matching calls answer 429 or 5xx, stall, or leave out the refresh token."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,13 @@ def parse_fault(data: Any) -> Fault:
     if not isinstance(data, dict) or str(data.get("kind")) not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     try:
-        fault = Fault(kind=str(data["kind"]), remaining=int(data.get("count", 1)),
-                      retry_after=int(data.get("retry_after", 1)), stall_seconds=float(data.get("stall_seconds", 30.0)),
-                      path_prefix=str(data.get("path_prefix") or _DEFAULT_PREFIX.get(str(data["kind"]), "/G2M/rest")))
+        fault = Fault(
+            kind=str(data["kind"]),
+            remaining=int(data.get("count", 1)),
+            retry_after=int(data.get("retry_after", 1)),
+            stall_seconds=float(data.get("stall_seconds", 30.0)),
+            path_prefix=str(data.get("path_prefix") or _DEFAULT_PREFIX.get(str(data["kind"]), "/G2M/rest")),
+        )
     except (TypeError, ValueError) as err:
         raise ValueError("count and retry_after must be integers, stall_seconds a number") from err
     if fault.remaining < 1 or fault.retry_after < 0 or fault.stall_seconds < 0:
@@ -102,6 +107,8 @@ class FaultInjection:
         else:
             status = int(fault.kind)
             headers = {"Retry-After": str(fault.retry_after)} if status == 429 else {}
-            body = {"int_err_code": "TooManyRequests" if status == 429 else "ServerError",
-                    "msg": "Rate limit exceeded" if status == 429 else "Internal server error (sandbox fault)"}
+            body = {
+                "int_err_code": "TooManyRequests" if status == 429 else "ServerError",
+                "msg": "Rate limit exceeded" if status == 429 else "Internal server error (sandbox fault)",
+            }
             await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)

@@ -1,4 +1,5 @@
 """Authorization codes, access tokens and refresh tokens of the sandbox, as GoTo issues them."""
+
 from __future__ import annotations
 
 import base64
@@ -34,9 +35,11 @@ def new_code(store: Store, *, client_id: str, email: str, redirect_uri: str, cod
     """A single-use authorization code, valid for 10 minutes."""
     code = secrets.token_urlsafe(24)
     with store.write() as db:
-        db.execute("INSERT INTO codes (code, client_id, email, redirect_uri, code_challenge, expires_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (code, client_id, email, redirect_uri, code_challenge,
-                                                 store.now() + CODE_LIFETIME))
+        db.execute(
+            "INSERT INTO codes (code, client_id, email, redirect_uri, code_challenge, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (code, client_id, email, redirect_uri, code_challenge, store.now() + CODE_LIFETIME),
+        )
     return code
 
 
@@ -45,8 +48,9 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-def redeem_code(store: Store, *, code: str, client_id: str, redirect_uri: str | None,
-                code_verifier: str | None) -> Grant:
+def redeem_code(
+    store: Store, *, code: str, client_id: str, redirect_uri: str | None, code_verifier: str | None
+) -> Grant:
     """Tokens for a code: it must be unused, unexpired, this client's, for the same redirect URI and verifier."""
     with store.write() as db:
         row = db.execute("SELECT * FROM codes WHERE code = ?", (code,)).fetchone()
@@ -60,8 +64,13 @@ def redeem_code(store: Store, *, code: str, client_id: str, redirect_uri: str | 
     return _grant(store, access, refresh, row["email"])
 
 
-def _code_refusal(row, client_id: str, redirect_uri: str | None, verifier: str | None,  # type: ignore[no-untyped-def]
-                  now: float) -> GrantRefused | None:
+def _code_refusal(
+    row,
+    client_id: str,
+    redirect_uri: str | None,
+    verifier: str | None,  # type: ignore[no-untyped-def]
+    now: float,
+) -> GrantRefused | None:
     if row is None or row["client_id"] != client_id:
         return GrantRefused("invalid_grant", "The authorization code is unknown.")
     if row["used"]:
@@ -85,8 +94,10 @@ def refresh_grant(store: Store, *, refresh_token: str, client_id: str, omit_refr
         if row is None or row["client_id"] != client_id or row["revoked"]:
             raise GrantRefused("invalid_grant", "The refresh token is invalid or was revoked.")
         access = secrets.token_urlsafe(32)
-        db.execute("INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
-                   (access, row["email"], client_id, store.now() + ACCESS_LIFETIME))
+        db.execute(
+            "INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
+            (access, row["email"], client_id, store.now() + ACCESS_LIFETIME),
+        )
         db.execute("UPDATE accounts SET refresh_count = refresh_count + 1 WHERE email = ?", (row["email"],))
     return _grant(store, access, None if omit_refresh_token else refresh_token, row["email"])
 
@@ -101,8 +112,10 @@ def issue_tokens(store: Store, *, email: str, client_id: str) -> Grant:
 def account_of(store: Store, access_token: str) -> Account | None:
     """The account a valid access token belongs to; None for unknown, expired or revoked tokens."""
     with store.read() as db:
-        row = db.execute("SELECT email FROM access_tokens WHERE token = ? AND expired = 0 AND expires_at > ?",
-                         (access_token, store.now())).fetchone()
+        row = db.execute(
+            "SELECT email FROM access_tokens WHERE token = ? AND expired = 0 AND expires_at > ?",
+            (access_token, store.now()),
+        ).fetchone()
     return store.account(row[0]) if row else None
 
 
@@ -120,8 +133,10 @@ def revoke_refresh_tokens(store: Store, email: str) -> int:
 
 def _insert_tokens(db, store: Store, email: str, client_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    db.execute("INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
-               (access, email, client_id, store.now() + ACCESS_LIFETIME))
+    db.execute(
+        "INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
+        (access, email, client_id, store.now() + ACCESS_LIFETIME),
+    )
     db.execute("INSERT INTO refresh_tokens (token, email, client_id) VALUES (?, ?, ?)", (refresh, email, client_id))
     return access, refresh
 

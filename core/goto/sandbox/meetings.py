@@ -1,10 +1,11 @@
 """The meetings API under /G2M/rest, as the reference OpenAPI contract describes it."""
+
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,8 +18,15 @@ from core.goto.sandbox.schedule import MeetingFields, StoredMeeting
 from core.goto.sandbox.store import Account
 
 MAX_PARTICIPANTS = 250
-_REQUIRED = {"subject": str, "starttime": str, "endtime": str, "passwordrequired": bool, "conferencecallinfo": str,
-             "timezonekey": str, "meetingtype": str}
+_REQUIRED = {
+    "subject": str,
+    "starttime": str,
+    "endtime": str,
+    "passwordrequired": bool,
+    "conferencecallinfo": str,
+    "timezonekey": str,
+    "meetingtype": str,
+}
 _MEETING_TYPES = ("immediate", "recurring", "scheduled")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE)
 _INT64_MAX = 2**63 - 1
@@ -39,7 +47,7 @@ def _time(value: str, name: str) -> float:
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def meeting_fields(data: Any) -> MeetingFields:
@@ -76,6 +84,7 @@ Handler = Callable[[Request, Account], Awaitable[Response]]
 
 def authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Run `handler` with the bearer token's account; 401 for missing, expired and revoked tokens."""
+
     async def endpoint(request: Request) -> Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         account = grants.account_of(state_of(request).store, token.strip()) if scheme.lower() == "bearer" else None
@@ -87,6 +96,7 @@ def authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await handler(request, account)
         except BadRequest as bad:
             return _error(400, "InvalidRequest", str(bad))
+
     return endpoint
 
 
@@ -110,24 +120,49 @@ async def create(request: Request, account: Account) -> Response:
     """createMeeting: 201 with a list of one MeetingCreated."""
     fields = meeting_fields(await _json_body(request))
     meeting = schedule.create_meeting(state_of(request).store, account.email, fields)
-    return JSONResponse([{"joinURL": f"{request.base_url}join/{meeting.meeting_id}", "meetingid": meeting.meeting_id,
-                          "maxParticipants": MAX_PARTICIPANTS, "uniqueMeetingId": meeting.meeting_id,
-                          "conferenceCallInfo": fields.conference_call_info}], status_code=201)
+    return JSONResponse(
+        [
+            {
+                "joinURL": f"{request.base_url}join/{meeting.meeting_id}",
+                "meetingid": meeting.meeting_id,
+                "maxParticipants": MAX_PARTICIPANTS,
+                "uniqueMeetingId": meeting.meeting_id,
+                "conferenceCallInfo": fields.conference_call_info,
+            }
+        ],
+        status_code=201,
+    )
 
 
 def _by_id(meeting: StoredMeeting) -> dict[str, Any]:
     f = meeting.fields
-    return {"createTime": _iso(meeting.created_at), "passwordRequired": f.password_required,
-            "status": "ACTIVE" if meeting.active else "INACTIVE", "subject": f.subject, "endTime": _iso(f.ends_at),
-            "conferenceCallInfo": f.conference_call_info, "startTime": _iso(f.starts_at),
-            "duration": round((f.ends_at - f.starts_at) / 60), "maxParticipants": MAX_PARTICIPANTS,
-            "meetingId": meeting.meeting_id, "meetingKey": meeting.meeting_id, "meetingType": f.meeting_type,
-            "uniqueMeetingId": meeting.meeting_id, "coorganizerKeys": list(f.coorganizer_keys)}
+    return {
+        "createTime": _iso(meeting.created_at),
+        "passwordRequired": f.password_required,
+        "status": "ACTIVE" if meeting.active else "INACTIVE",
+        "subject": f.subject,
+        "endTime": _iso(f.ends_at),
+        "conferenceCallInfo": f.conference_call_info,
+        "startTime": _iso(f.starts_at),
+        "duration": round((f.ends_at - f.starts_at) / 60),
+        "maxParticipants": MAX_PARTICIPANTS,
+        "meetingId": meeting.meeting_id,
+        "meetingKey": meeting.meeting_id,
+        "meetingType": f.meeting_type,
+        "uniqueMeetingId": meeting.meeting_id,
+        "coorganizerKeys": list(f.coorganizer_keys),
+    }
 
 
 def _organizer(account: Account) -> dict[str, str]:
-    return {"firstName": account.first_name, "lastName": account.last_name, "email": account.email,
-            "accountKey": account.account_key, "organizerKey": account.organizer_key, "locale": "en_US"}
+    return {
+        "firstName": account.first_name,
+        "lastName": account.last_name,
+        "email": account.email,
+        "accountKey": account.account_key,
+        "organizerKey": account.organizer_key,
+        "locale": "en_US",
+    }
 
 
 async def get(request: Request, account: Account) -> Response:
@@ -167,19 +202,31 @@ async def start(request: Request, account: Account) -> Response:
         return _not_found()
     if blocking is not None:
         # The contract documents no status for this; 409 Conflict names the meeting that is running.
-        return _error(409, "MeetingInProgress", "Another meeting of this organizer is in progress.",
-                      activeMeetingId=str(blocking))
+        return _error(
+            409, "MeetingInProgress", "Another meeting of this organizer is in progress.", activeMeetingId=str(blocking)
+        )
     return JSONResponse({"hostURL": f"{request.base_url}host/{meeting_id}"})
 
 
 async def upcoming(request: Request, account: Account) -> Response:
     """getUpcomingMeetings: meetings not ended yet, with ACTIVE/INACTIVE."""
     rows = schedule.upcoming_meetings(state_of(request).store, account.email)
-    return JSONResponse([{**_organizer(account), "startTime": _iso(m.fields.starts_at),
-                          "endTime": _iso(m.fields.ends_at), "passwordRequired": m.fields.password_required,
-                          "status": "ACTIVE" if m.active else "INACTIVE", "subject": m.fields.subject,
-                          "meetingId": str(m.meeting_id), "meetingType": m.fields.meeting_type,
-                          "conferenceCallInfo": m.fields.conference_call_info} for m in rows])
+    return JSONResponse(
+        [
+            {
+                **_organizer(account),
+                "startTime": _iso(m.fields.starts_at),
+                "endTime": _iso(m.fields.ends_at),
+                "passwordRequired": m.fields.password_required,
+                "status": "ACTIVE" if m.active else "INACTIVE",
+                "subject": m.fields.subject,
+                "meetingId": str(m.meeting_id),
+                "meetingType": m.fields.meeting_type,
+                "conferenceCallInfo": m.fields.conference_call_info,
+            }
+            for m in rows
+        ]
+    )
 
 
 async def historical(request: Request, account: Account) -> Response:
@@ -191,12 +238,23 @@ async def historical(request: Request, account: Account) -> Response:
     if start_at > end_at:
         raise BadRequest("startDate must not be after endDate")
     sessions = schedule.past_sessions(state_of(request).store, account.email, start_at, end_at)
-    return JSONResponse([{**_organizer(account), "startTime": _iso(s.started_at),
-                          "endTime": _iso(s.ended_at or s.ends_at), "numAttendees": "0",
-                          "duration": str(round(((s.ended_at or s.ends_at) - s.started_at) / 60)),
-                          "sessionId": str(s.session_id), "subject": s.subject, "meetingId": str(s.meeting_id),
-                          "meetingType": s.meeting_type, "conferenceCallInfo": s.conference_call_info}
-                         for s in sessions])
+    return JSONResponse(
+        [
+            {
+                **_organizer(account),
+                "startTime": _iso(s.started_at),
+                "endTime": _iso(s.ended_at or s.ends_at),
+                "numAttendees": "0",
+                "duration": str(round(((s.ended_at or s.ends_at) - s.started_at) / 60)),
+                "sessionId": str(s.session_id),
+                "subject": s.subject,
+                "meetingId": str(s.meeting_id),
+                "meetingType": s.meeting_type,
+                "conferenceCallInfo": s.conference_call_info,
+            }
+            for s in sessions
+        ]
+    )
 
 
 async def participant_page(request: Request) -> Response:
@@ -205,10 +263,16 @@ async def participant_page(request: Request) -> Response:
     meeting = schedule.get_meeting(state_of(request).store, None, meeting_id) if meeting_id else None
     if meeting is None:
         return pages.not_found_page()
-    note = ("You are the organizer; the meeting runs." if hosting else
-            "The meeting is running." if meeting.active else "Waiting for the organizer to start the meeting.")
-    return pages.meeting_page("Host meeting" if hosting else "Join meeting", meeting.meeting_id,
-                              html.unescape(meeting.fields.subject), note)
+    note = (
+        "You are the organizer; the meeting runs."
+        if hosting
+        else "The meeting is running."
+        if meeting.active
+        else "Waiting for the organizer to start the meeting."
+    )
+    return pages.meeting_page(
+        "Host meeting" if hosting else "Join meeting", meeting.meeting_id, html.unescape(meeting.fields.subject), note
+    )
 
 
 API = "/G2M/rest"

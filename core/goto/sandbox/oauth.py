@@ -1,4 +1,5 @@
 """GoTo's OAuth endpoints: the sign-in/consent page (/oauth/authorize) and the token endpoint (/oauth/token)."""
+
 from __future__ import annotations
 
 import base64
@@ -53,8 +54,13 @@ async def authorize(request: Request) -> Response:
     account = sandbox.store.check_password(params.get("email", ""), params.get("password", ""))
     if account is None:
         return pages.consent_page(forwarded, accounts, error="Wrong e-mail or password.", email=params.get("email", ""))
-    code = grants.new_code(sandbox.store, client_id=params["client_id"], email=account.email,
-                           redirect_uri=params["redirect_uri"], code_challenge=params.get("code_challenge"))
+    code = grants.new_code(
+        sandbox.store,
+        client_id=params["client_id"],
+        email=account.email,
+        redirect_uri=params["redirect_uri"],
+        code_challenge=params.get("code_challenge"),
+    )
     return _back_to_client(params["redirect_uri"], code=code, state=params.get("state", ""))
 
 
@@ -93,27 +99,41 @@ async def token(request: Request) -> Response:
         if grant_type == "authorization_code":
             if not form.get("code"):
                 return _oauth_error("invalid_request", "The code parameter is missing.")
-            grant = grants.redeem_code(sandbox.store, code=form["code"], client_id=client_id,
-                                       redirect_uri=form.get("redirect_uri"), code_verifier=form.get("code_verifier"))
+            grant = grants.redeem_code(
+                sandbox.store,
+                code=form["code"],
+                client_id=client_id,
+                redirect_uri=form.get("redirect_uri"),
+                code_verifier=form.get("code_verifier"),
+            )
         elif grant_type == "refresh_token":
             if not form.get("refresh_token"):
                 return _oauth_error("invalid_request", "The refresh_token parameter is missing.")
             omit = sandbox.faults.take(request.url.path, ("omit_refresh_token",)) is not None
-            grant = grants.refresh_grant(sandbox.store, refresh_token=form["refresh_token"], client_id=client_id,
-                                         omit_refresh_token=omit)
+            grant = grants.refresh_grant(
+                sandbox.store, refresh_token=form["refresh_token"], client_id=client_id, omit_refresh_token=omit
+            )
         elif not grant_type:
             return _oauth_error("invalid_request", "The grant_type parameter is missing.")
         else:
             return _oauth_error("unsupported_grant_type", f"The grant type {grant_type!r} is not supported.")
     except GrantRefused as refused:
         return _oauth_error(refused.error, refused.description)
-    body: dict[str, object] = {"access_token": grant.access_token, "token_type": "Bearer",
-                               "expires_in": grants.ACCESS_LIFETIME}
+    body: dict[str, object] = {
+        "access_token": grant.access_token,
+        "token_type": "Bearer",
+        "expires_in": grants.ACCESS_LIFETIME,
+    }
     if grant.refresh_token:
         body["refresh_token"] = grant.refresh_token
     account = grant.account
-    body.update(account_key=account.account_key, organizer_key=account.organizer_key, email=account.email,
-                firstName=account.first_name, lastName=account.last_name)
+    body.update(
+        account_key=account.account_key,
+        organizer_key=account.organizer_key,
+        email=account.email,
+        firstName=account.first_name,
+        lastName=account.last_name,
+    )
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

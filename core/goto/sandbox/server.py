@@ -1,4 +1,5 @@
 """Serving the sandbox: in a background thread on a free loopback port, or in the foreground for the CLI."""
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,15 @@ def _config(app: Starlette) -> uvicorn.Config:
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
 
 
-def start_in_thread(data_dir: Path, host: str = "127.0.0.1", port: int = 0, *, clock: Clock = utc_now,
-                    client_id: str = SANDBOX_CLIENT_ID, client_secret: str = SANDBOX_CLIENT_SECRET) -> RunningSandbox:
+def start_in_thread(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    clock: Clock = utc_now,
+    client_id: str = SANDBOX_CLIENT_ID,
+    client_secret: str = SANDBOX_CLIENT_SECRET,
+) -> RunningSandbox:
     """Serve the sandbox in a daemon thread; returns once it accepts connections (port 0 picks a free one)."""
     app = create_app(data_dir, clock=clock, client_id=client_id, client_secret=client_secret)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -75,6 +83,9 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
     client_id = os.environ.get("ROOMDESK_GOTO_CLIENT_ID", "").strip() or SANDBOX_CLIENT_ID
     client_secret = os.environ.get("ROOMDESK_GOTO_CLIENT_SECRET", "").strip() or SANDBOX_CLIENT_SECRET
     app = create_app(data_dir, client_id=client_id, client_secret=client_secret)
-    print(f"GoTo sandbox on http://{host}:{port}  (API http://{host}:{port}/G2M/rest, client {client_id}, "
-          f"state {data_dir / 'sandbox.db'})", flush=True)
+    print(
+        f"GoTo sandbox on http://{host}:{port}  (API http://{host}:{port}/G2M/rest, client {client_id}, "
+        f"state {data_dir / 'sandbox.db'})",
+        flush=True,
+    )
     uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off")

@@ -1,4 +1,5 @@
 """The sandbox's state in its own SQLite file (sandbox.db): clients, redirect URIs and accounts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 Clock = Callable[[], datetime]
@@ -45,7 +46,7 @@ CREATE INDEX IF NOT EXISTS sessions_by_email ON sessions (email, started_at);
 
 def utc_now() -> datetime:
     """The real time, UTC-aware (the default clock)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def password_hash(password: str) -> str:
@@ -123,8 +124,11 @@ class Store:
     def ensure_client(self, client_id: str, client_secret: str) -> None:
         """Register the OAuth client, or give it this secret."""
         with self.write() as db:
-            db.execute("INSERT INTO clients VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET "
-                       "client_secret = excluded.client_secret", (client_id, client_secret))
+            db.execute(
+                "INSERT INTO clients VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET "
+                "client_secret = excluded.client_secret",
+                (client_id, client_secret),
+            )
 
     def client_secret(self, client_id: str) -> str | None:
         """The client's secret, None for an unknown client."""
@@ -140,8 +144,9 @@ class Store:
     def redirect_uris(self, client_id: str) -> list[str]:
         """The client's registered redirect URIs, in order."""
         with self.read() as db:
-            return [r[0] for r in db.execute("SELECT uri FROM redirect_uris WHERE client_id = ? ORDER BY uri",
-                                             (client_id,))]
+            return [
+                r[0] for r in db.execute("SELECT uri FROM redirect_uris WHERE client_id = ? ORDER BY uri", (client_id,))
+            ]
 
     def add_redirect_uri(self, client_id: str, uri: str) -> None:
         """Register `uri` for the client (again is fine)."""
@@ -163,8 +168,10 @@ class Store:
             if db.execute("SELECT 1 FROM accounts WHERE email = ?", (email,)).fetchone() is None:
                 _insert_account(db, email, first_name, last_name, password)
             else:
-                db.execute("UPDATE accounts SET first_name = ?, last_name = ?, password_hash = ? WHERE email = ?",
-                           (first_name, last_name, password_hash(password), email))
+                db.execute(
+                    "UPDATE accounts SET first_name = ?, last_name = ?, password_hash = ? WHERE email = ?",
+                    (first_name, last_name, password_hash(password), email),
+                )
         account = self.account(email)
         assert account is not None
         return account
@@ -189,12 +196,26 @@ class Store:
 
 def _insert_account(db: sqlite3.Connection, email: str, first_name: str, last_name: str, password: str) -> None:
     # GoTo's keys are long decimal numbers carried as strings.
-    db.execute("INSERT INTO accounts (email, first_name, last_name, password_hash, account_key, organizer_key) "
-               "VALUES (?, ?, ?, ?, ?, ?)", (email, first_name, last_name, password_hash(password),
-                                             str(secrets.randbelow(9 * 10**18) + 10**18),
-                                             str(secrets.randbelow(9 * 10**18) + 10**18)))
+    db.execute(
+        "INSERT INTO accounts (email, first_name, last_name, password_hash, account_key, organizer_key) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            email,
+            first_name,
+            last_name,
+            password_hash(password),
+            str(secrets.randbelow(9 * 10**18) + 10**18),
+            str(secrets.randbelow(9 * 10**18) + 10**18),
+        ),
+    )
 
 
 def _account(row: sqlite3.Row) -> Account:
-    return Account(row["email"], row["first_name"], row["last_name"], row["account_key"], row["organizer_key"],
-                   row["refresh_count"])
+    return Account(
+        row["email"],
+        row["first_name"],
+        row["last_name"],
+        row["account_key"],
+        row["organizer_key"],
+        row["refresh_count"],
+    )

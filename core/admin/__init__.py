@@ -1,0 +1,1 @@
+"""Running the organisation: activation, demo data, first start, key rotation."""

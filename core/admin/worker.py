@@ -1,0 +1,59 @@
+"""`roomdesk worker`: the background loop. Each pass runs every job once and reports what it did."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from core.goto.connect import GotoConnection
+from core.meetings import jobs as meetings
+from core.series import cleanup as series_cleanup
+
+TOKEN_HORIZON = timedelta(minutes=10)
+
+
+def run_pass(engine: Engine, connection: GotoConnection) -> str:
+    """One pass over every job; returns a one-line report."""
+    outcomes = connection.tokens.refresh_expiring(TOKEN_HORIZON)
+    failed = [f"{o.room}: {o.detail}" for o in outcomes if not o.ok]
+    try:  # series first: occurrences it opens ahead of time get their meetings in this same pass
+        series = series_cleanup.run_series_pass(engine)
+    except Exception as err:
+        series = f"series step failed: {type(err).__name__}: {err}"
+    done, postponed = meetings.run_due(engine, connection.client)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    line = (
+        f"{stamp} tokens refreshed: {sum(o.ok for o in outcomes)}, failed: {len(failed)}; "
+        f"meeting jobs done: {done}, postponed: {postponed}; {series}"
+    )
+    return line + ("".join(f"\n  {f}" for f in failed))
+
+
+def start_in_background(engine: Engine, connection: GotoConnection, interval: float = 30.0) -> threading.Event:
+    """The dashboard's own worker thread (jobs are claimed, so a separate `roomdesk worker` may run too)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        for _ in run(engine, connection, once=False, interval=interval, stop=stop):
+            pass
+
+    threading.Thread(target=loop, name="roomdesk-worker", daemon=True).start()
+    return stop
+
+
+def run(
+    engine: Engine, connection: GotoConnection, *, once: bool, interval: float, stop: threading.Event | None = None
+) -> Iterator[str]:
+    """Pass after pass until stopped (or a single pass with once=True)."""
+    stop = stop or threading.Event()
+    while True:
+        try:
+            report = run_pass(engine, connection)
+        except Exception as err:
+            report = f"pass failed: {type(err).__name__}: {err}"
+        yield report
+        if once or stop.wait(interval):
+            return

@@ -1,0 +1,1 @@
+"""Booking rooms: appointments, rooms and imports."""

@@ -1,0 +1,377 @@
+"""Appointments and their room booking: validation, overbooking warnings, optimistic locking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from core.access import addon
+from core.access.permissions import bookable_room_ids, require_role
+from core.access.settings import forbid_overbooking
+from core.kernel import audit
+from core.kernel.errors import (
+    NotFound,
+    OverbookingWarning,
+    PermissionDenied,
+    RoomDeskError,
+    StaleAppointment,
+    ValidationFailed,
+)
+from core.kernel.models import Appointment, Booking, Participant, Role, Room, User, utcnow
+from core.meetings import jobs as meetings
+from core.meetings.invitations import compose_note, split_note
+
+MAX_DURATION = timedelta(hours=24)
+MAX_SUBJECT = 200
+MAX_NOTE = 100_000
+EARLIEST, LATEST = 2000, 2100
+EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}$")
+
+
+@dataclass(frozen=True)
+class AppointmentInput:
+    subject: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    time_zone: str = "Europe/Berlin"
+    note: str = ""
+    room_ids: tuple[int, ...] = ()
+    participant_ids: tuple[int, ...] = ()
+    external_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    organizer: str
+    organizer_id: int | None
+    note: str
+    room_id: int | None
+    room: str | None
+    invitation: str | None
+    participant_ids: tuple[int, ...]
+    external_emails: tuple[str, ...]
+    version: int
+    meeting: meetings.MeetingState = meetings.MeetingState("none")
+    overbooked_with: list[dict[str, object]] = field(default_factory=list)
+
+
+def parse_emails(text: str) -> tuple[str, ...]:
+    """Addresses separated by commas, semicolons or line breaks, in the order typed."""
+    return tuple(part.strip() for part in re.split(r"[,;\n]+", text) if part.strip())
+
+
+def validate(data: AppointmentInput) -> list[RoomDeskError]:
+    """Every field-level problem of an appointment, without touching the database."""
+    problems: list[RoomDeskError] = []
+    if not data.subject.strip():
+        problems.append(RoomDeskError("error.subject_required", field="subject"))
+    elif len(data.subject) > MAX_SUBJECT:
+        problems.append(RoomDeskError("error.too_long", field="subject", max=MAX_SUBJECT))
+    start, end = data.starts_at, data.ends_at
+    if start is None or start.tzinfo is None:
+        problems.append(RoomDeskError("error.start_required", field="starts_at"))
+    if end is None or end.tzinfo is None:
+        problems.append(RoomDeskError("error.end_required", field="ends_at"))
+    if start and end and start.tzinfo and end.tzinfo:
+        if not (EARLIEST <= start.year < LATEST and EARLIEST <= end.year < LATEST):
+            problems.append(RoomDeskError("error.date_out_of_range", field="starts_at", low=EARLIEST, high=LATEST))
+        elif end <= start:
+            problems.append(RoomDeskError("error.end_before_start", field="ends_at"))
+        elif end - start > MAX_DURATION:
+            problems.append(
+                RoomDeskError("error.duration_absurd", field="ends_at", hours=int(MAX_DURATION.total_seconds() // 3600))
+            )
+    if data.time_zone not in available_timezones():
+        problems.append(RoomDeskError("error.time_zone_invalid", field="time_zone", zone=data.time_zone))
+    if len(data.note) > MAX_NOTE:
+        problems.append(RoomDeskError("error.too_long", field="note", max=MAX_NOTE))
+    if len(data.room_ids) > 1:
+        problems.append(RoomDeskError("error.one_room_only", field="room"))
+    bad = [addr for addr in data.external_emails if not EMAIL.match(addr)]
+    if bad:
+        problems.append(RoomDeskError("error.emails_invalid", field="external_emails", addresses=", ".join(bad)))
+    return problems
+
+
+def overlapping_appointments(
+    session: Session, *, room_id: int, start: datetime, end: datetime, exclude_appointment_id: int | None = None
+) -> list[dict[str, object]]:
+    """Other appointments holding the room during [start, end); back-to-back does not count."""
+    query = (
+        select(
+            Appointment.id,
+            Appointment.subject,
+            Booking.starts_at,
+            Booking.ends_at,
+            sa.func.coalesce(User.display_name, Appointment.organizer_name),
+        )
+        .join(Booking, Booking.appointment_id == Appointment.id)
+        .outerjoin(User, User.id == Appointment.organizer_id)
+        .where(Booking.room_id == room_id, Booking.starts_at < end, Booking.ends_at > start)
+        .order_by(Booking.starts_at)
+    )
+    if exclude_appointment_id is not None:
+        query = query.where(Booking.appointment_id != exclude_appointment_id)
+    return [{"id": i, "subject": s, "start": b, "end": e, "organizer": o} for i, s, b, e, o in session.exec(query)]
+
+
+def _lock_room(session: Session, room_id: int) -> None:
+    """Serialise check-and-book per room on PostgreSQL (SQLite callers hold an immediate transaction)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": 7001, "k2": room_id})
+
+
+def _checked_room(session: Session, user: User, room_ids: tuple[int, ...]) -> Room | None:
+    if not room_ids:
+        return None
+    room = session.get(Room, room_ids[0])
+    if room is None:
+        raise ValidationFailed([RoomDeskError("error.room_unknown", field="room", room=room_ids[0])])
+    if not room.active:
+        raise ValidationFailed([RoomDeskError("error.room_inactive", field="room", room=room.name)])
+    if room.id not in bookable_room_ids(session, user):
+        raise PermissionDenied("error.room_booking_denied", field="room", room=room.name)
+    return room
+
+
+def _check_overbooking(
+    session: Session, room: Room, data: AppointmentInput, appointment_id: int | None, confirmed: bool
+) -> list[dict[str, object]]:
+    _lock_room(session, room.id)  # type: ignore[arg-type]
+    clashes = overlapping_appointments(
+        session,
+        room_id=room.id,
+        start=data.starts_at,  # type: ignore[arg-type]
+        end=data.ends_at,
+        exclude_appointment_id=appointment_id,
+    )  # type: ignore[arg-type]
+    if clashes and forbid_overbooking(session):
+        raise ValidationFailed(
+            [
+                RoomDeskError(
+                    "error.overbooking_forbidden",
+                    field="room",
+                    room=room.name,
+                    names=", ".join(f"“{c['subject']}”" for c in clashes),
+                )
+            ]
+        )
+    if clashes and not confirmed:
+        raise OverbookingWarning(room=room.name, conflicts=clashes)
+    return clashes
+
+
+def save_appointment(
+    session: Session,
+    *,
+    user: User,
+    data: AppointmentInput,
+    appointment_id: int | None = None,
+    expected_version: int | None = None,
+    confirm_overbooking: bool = False,
+) -> Appointment:
+    """Create or update an appointment and its room booking; warn before overbooking a room."""
+    require_role(user, Role.staff, Role.admin)
+    problems = validate(data)
+    if problems:
+        raise ValidationFailed(problems)
+    known = set(session.exec(select(User.id).where(User.id.in_(data.participant_ids), User.active)))
+    if len(known) != len(set(data.participant_ids)):
+        raise ValidationFailed([RoomDeskError("error.participant_unknown", field="participants")])
+    room = _checked_room(session, user, data.room_ids)
+    acting = addon.authorize_goto_save(session, user=user, room=room, appointment_id=appointment_id)
+    existing = _load_for_change(session, appointment_id, expected_version) if appointment_id else None
+    if existing is not None and existing.rrule is not None:  # a series is saved with its rule (core.series.booking)
+        raise ValidationFailed([RoomDeskError("error.series_edit_as_series", field="subject")])
+    clashes = _check_overbooking(session, room, data, appointment_id, confirm_overbooking) if room else []
+    before = audit.snapshot(existing) if existing else None
+    appt = existing or Appointment(
+        subject="",
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,  # type: ignore[arg-type]
+        organizer_id=user.id,
+        organizer_name=user.display_name,
+    )
+    # The user edits only their own text; our invitation block is re-attached exactly as last written.
+    appt.subject, appt.time_zone = data.subject, data.time_zone
+    appt.note = compose_note(data.note, meetings.block_of(session, appointment_id) if appointment_id else None)
+    appt.starts_at, appt.ends_at = data.starts_at, data.ends_at  # type: ignore[assignment]
+    appt.external_emails = "\n".join(dict.fromkeys(data.external_emails))
+    appt.updated_at = utcnow()
+    session.add(appt)
+    session.flush()
+    _store_booking(session, appt, room)
+    _store_participants(session, appt.id, data.participant_ids)  # type: ignore[arg-type]
+    if meetings.wants_meeting(session, appt.id, room.id if room else None):  # type: ignore[arg-type]
+        meetings.plan_sync(session, appt.id)  # type: ignore[arg-type]  (the intent commits with the save)
+    after = audit.snapshot(appt) | {"room_id": room.id if room else None, "overbooked_with": [c["id"] for c in clashes]}
+    audit.record(
+        session,
+        actor=user,
+        action="appointment.update" if existing else "appointment.create",
+        entity="appointment",
+        entity_id=appt.id,
+        before=before,
+        after=after,
+        effective_user=acting.effective,
+    )
+    return appt
+
+
+def _load_for_change(session: Session, appointment_id: int, expected_version: int | None) -> Appointment:
+    """The appointment, with its version bumped atomically; refuses if someone saved in between."""
+    if session.get(Appointment, appointment_id) is None:
+        raise NotFound("error.appointment_unknown")
+    if expected_version is None:
+        raise StaleAppointment()
+    bumped = session.execute(
+        sa.update(Appointment)
+        .where(Appointment.id == appointment_id, Appointment.version == expected_version)
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:
+        raise StaleAppointment()
+    appt = session.get(Appointment, appointment_id)
+    session.refresh(appt)  # type: ignore[arg-type]
+    return appt  # type: ignore[return-value]
+
+
+def _store_booking(session: Session, appt: Appointment, room: Room | None) -> None:
+    booking = session.exec(select(Booking).where(Booking.appointment_id == appt.id)).first()
+    if room is None:
+        if booking:
+            session.delete(booking)
+        return
+    booking = booking or Booking(
+        appointment_id=appt.id,
+        room_id=room.id,  # type: ignore[arg-type]
+        starts_at=appt.starts_at,
+        ends_at=appt.ends_at,
+    )
+    booking.room_id, booking.starts_at, booking.ends_at = room.id, appt.starts_at, appt.ends_at  # type: ignore[assignment]
+    session.add(booking)
+
+
+def _store_participants(session: Session, appointment_id: int, user_ids: tuple[int, ...]) -> None:
+    session.execute(sa.delete(Participant).where(Participant.appointment_id == appointment_id))
+    for uid in dict.fromkeys(user_ids):
+        session.add(Participant(appointment_id=appointment_id, user_id=uid))
+
+
+def delete_appointment(session: Session, *, user: User, appointment_id: int, expected_version: int) -> int | None:
+    """Delete an appointment and its booking, unless someone changed it since it was loaded.
+
+    Returns the job that deletes its GoTo meeting (run it after the commit), if it had one.
+    """
+    require_role(user, Role.staff, Role.admin)
+    appt = _load_for_change(session, appointment_id, expected_version)
+    job_id = meetings.plan_delete(session, appointment_id)
+    from core.series.occurrences import before_delete  # series need appointments; imported late to avoid a cycle
+
+    before_delete(session, appt)  # a series takes its opened occurrences along (their delete jobs are due now)
+    audit.record(
+        session,
+        actor=user,
+        action="appointment.delete",
+        entity="appointment",
+        entity_id=appt.id,
+        before=audit.snapshot(appt),
+    )
+    session.delete(appt)
+    return job_id
+
+
+def get_appointment(session: Session, *, user: User, appointment_id: int) -> AppointmentView:
+    """One appointment as the form shows it (the internal meeting data is never part of it)."""
+    require_role(user, Role.staff, Role.admin)
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        raise NotFound("error.appointment_unknown")
+    booking = session.exec(select(Booking).where(Booking.appointment_id == appt.id)).first()
+    room = session.get(Room, booking.room_id) if booking else None
+    organizer = session.get(User, appt.organizer_id) if appt.organizer_id else None
+    participants = tuple(session.exec(select(Participant.user_id).where(Participant.appointment_id == appt.id)))
+    clashes = (
+        overlapping_appointments(
+            session,
+            room_id=room.id,
+            start=appt.starts_at,
+            end=appt.ends_at,  # type: ignore[arg-type]
+            exclude_appointment_id=appt.id,
+        )
+        if room
+        else []
+    )
+    user_text, block = split_note(appt.note, meetings.block_of(session, appt.id))  # type: ignore[arg-type]
+    return AppointmentView(
+        id=appt.id,
+        subject=appt.subject,
+        starts_at=appt.starts_at,
+        ends_at=appt.ends_at,  # type: ignore[arg-type]
+        time_zone=appt.time_zone,
+        organizer=organizer.display_name if organizer else appt.organizer_name,
+        organizer_id=appt.organizer_id,
+        note=user_text,
+        room_id=room.id if room else None,
+        room=room.name if room else None,
+        invitation=block,
+        participant_ids=participants,
+        meeting=meetings.meeting_state(session, appt.id),  # type: ignore[arg-type]
+        external_emails=tuple(a for a in appt.external_emails.splitlines() if a),
+        version=appt.version,
+        overbooked_with=clashes,
+    )
+
+
+def list_appointments(
+    session: Session, *, user: User, start: datetime, end: datetime, mine_only: bool = False, limit: int = 500
+) -> list[dict[str, object]]:
+    """Appointments overlapping [start, end), soonest first, with room and overbooking flag."""
+    require_role(user, Role.staff, Role.admin)
+    other = sa.orm.aliased(Booking)
+    clash = (
+        select(other.id)
+        .where(
+            other.room_id == Booking.room_id,
+            other.id != Booking.id,
+            other.starts_at < Booking.ends_at,
+            other.ends_at > Booking.starts_at,
+        )
+        .exists()
+    )
+    query = (
+        select(
+            Appointment.id,
+            Appointment.subject,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Room.name,
+            sa.func.coalesce(User.display_name, Appointment.organizer_name),
+            sa.case((Booking.id.is_(None), False), else_=clash),
+        )
+        .outerjoin(Booking, Booking.appointment_id == Appointment.id)
+        .outerjoin(Room, Room.id == Booking.room_id)
+        .outerjoin(User, User.id == Appointment.organizer_id)
+        .where(Appointment.starts_at < end, Appointment.ends_at > start, Appointment.rrule.is_(None))
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(limit)
+    )
+    if mine_only:
+        query = query.where(Appointment.organizer_id == user.id)
+    keys = ("id", "subject", "start", "end", "room", "organizer", "overbooked")
+    rows = [dict(zip(keys, row)) | {"series_id": None, "occurrence": None} for row in session.exec(query)]
+    from core.series.views import occurrence_rows  # a series is listed as its occurrences
+
+    rows += occurrence_rows(session, start=start, end=end, organizer_id=user.id if mine_only else None, limit=limit)
+    return sorted(rows, key=lambda r: (r["start"], r["id"]))[:limit]  # type: ignore[return-value]

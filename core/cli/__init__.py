@@ -1,0 +1,1 @@
+"""The roomdesk command line."""

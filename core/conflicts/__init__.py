@@ -1,0 +1,1 @@
+"""Overbooked slots: the sweep, the desk that resolves them, the reassignment plan."""

@@ -1,0 +1,54 @@
+"""Settings from the environment: one object, read once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    database_is_default: bool
+    goto_auth_url: str | None
+    goto_api_url: str | None
+    goto_client_id: str | None
+    goto_client_secret: str | None
+    secret_key: str | None
+    smtp_url: str | None
+
+    @property
+    def uses_real_goto(self) -> bool:
+        """Real GoTo is configured only when both client credentials are given."""
+        return bool(self.goto_client_id and self.goto_client_secret)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def load_settings() -> Settings:
+    """Read the settings from ROOMDESK_* environment variables."""
+    data_dir = Path(_env("ROOMDESK_DATA_DIR") or "data").expanduser().resolve()
+    url = _env("ROOMDESK_DATABASE_URL")
+    return Settings(
+        data_dir=data_dir,
+        database_url=url or f"sqlite:///{data_dir / 'roomdesk.db'}",
+        database_is_default=url is None,
+        goto_auth_url=_env("ROOMDESK_GOTO_AUTH_URL"),
+        goto_api_url=_env("ROOMDESK_GOTO_API_URL"),
+        goto_client_id=_env("ROOMDESK_GOTO_CLIENT_ID"),
+        goto_client_secret=_env("ROOMDESK_GOTO_CLIENT_SECRET"),
+        secret_key=_env("ROOMDESK_SECRET_KEY"),
+        smtp_url=_env("ROOMDESK_SMTP_URL"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call get_settings.cache_clear() after changing the environment."""
+    return load_settings()

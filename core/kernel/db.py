@@ -1,0 +1,88 @@
+"""Engine, sessions and schema migrations (Alembic owns the schema; start-up upgrades to head)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.kernel.config import get_settings
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Set while a session_scope(immediate=True) opens its SQLite transaction; read by the "begin" hook.
+_immediate: ContextVar[bool] = ContextVar("roomdesk_immediate", default=False)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy, not pysqlite, decide when a transaction begins (needed for BEGIN IMMEDIATE).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            # IMMEDIATE takes the write lock up front, so check-then-write sequences cannot interleave.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """The shared engine for `url` (default: the configured database), migrated to the latest schema."""
+    engine = make_engine(url or get_settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration up to `revision`."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def session_scope(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on any exception, so nothing is half-saved."""
+    with Session(engine, expire_on_commit=False) as session:
+        if immediate and engine.dialect.name == "sqlite":
+            token = _immediate.set(True)
+            try:
+                session.connection()  # opens the transaction now, with BEGIN IMMEDIATE
+            finally:
+                _immediate.reset(token)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

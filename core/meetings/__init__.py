@@ -1,0 +1,1 @@
+"""GoTo meetings of appointments: the job queue, invitations, starting, reconciling, e-mail."""

@@ -1,0 +1,1 @@
+"""Read-only views: timeline, utilisation and the audit log."""

@@ -1,0 +1,1 @@
+"""Recurring series: rules, booking, occurrences, views, cleanup and imports."""
