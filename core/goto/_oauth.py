@@ -64,7 +64,7 @@ class OAuthFlow:
         self.client_id, self.client_secret = client_id, client_secret
         self.timeout, self.transport, self.retry = timeout, transport, retry
 
-    def _client(self) -> OAuth2Client:
+    def _client(self, answers: list[Any] | None = None) -> OAuth2Client:
         extra: dict[str, Any] = {"transport": _Unclosable(self.transport)} if self.transport else {}
         client = OAuth2Client(
             client_id=self.client_id,
@@ -74,8 +74,18 @@ class OAuthFlow:
             timeout=self.timeout,
             **extra,
         )
-        client.register_compliance_hook("access_token_response", _refuse_busy)
-        client.register_compliance_hook("refresh_token_response", _refuse_busy)
+
+        def keep(response: httpx.Response) -> httpx.Response:
+            _refuse_busy(response)
+            if answers is not None:
+                try:
+                    answers.append(response.json())  # Authlib fills in the old refresh token; we need GoTo's answer
+                except ValueError:
+                    pass
+            return response
+
+        client.register_compliance_hook("access_token_response", keep)
+        client.register_compliance_hook("refresh_token_response", keep)
         return client
 
     def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
@@ -108,9 +118,12 @@ class OAuthFlow:
         attempt = 0
         while True:
             response: httpx.Response | None = None
+            answers: list[Any] = []
             try:
-                with self._client() as client:
-                    return _token_set(call(client), refreshing)
+                with self._client(answers) as client:
+                    token = call(client)
+                raw = answers[-1] if answers and isinstance(answers[-1], dict) else dict(token)
+                return _token_set(raw, refreshing)
             except OAuthError as err:
                 if refreshing is not None and err.error == "invalid_grant":
                     raise GotoAuthExpired(
@@ -150,19 +163,27 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def _token_set(token: dict[str, Any], old_refresh: str | None) -> TokenSet:
+    """Our TokenSet from GoTo's answer; a refresh answer without `refresh_token` keeps the old refresh token.
+
+    GoTo ("How to Obtain and Use Refresh Tokens"): "there is no refresh_token field in the response body. But, if a
+    new refresh token has been issued because the old one has expired", the answer carries `token_type` and
+    `refresh_token`. `token_type` is therefore optional too; a bearer token is the only kind GoTo issues.
+    """
     if not token.get("access_token"):
         raise ValueError("the token answer has no access_token")
-    refresh = token.get("refresh_token") or old_refresh
+    kind = str(token.get("token_type") or "Bearer")
+    if kind.lower() != "bearer":
+        raise ValueError(f"the token answer has an unknown token_type {kind!r}")
+    fresh_refresh = token.get("refresh_token")
+    refresh = fresh_refresh or old_refresh
     if not refresh:
         raise ValueError("the token answer has no refresh_token")
-    lifetime = float(token.get("expires_in") or 3600)
+    lifetime = float(token.get("expires_in") or 3600)  # GoTo: "Access tokens have a lifespan of 60 minutes"
     return TokenSet(
-        access_token=token["access_token"],
-        refresh_token=refresh,
+        access_token=str(token["access_token"]),
+        refresh_token=str(refresh),
         expires_at=datetime.now(UTC) + timedelta(seconds=lifetime),
-        account_key=str(token.get("account_key") or ""),
-        organizer_key=str(token.get("organizer_key") or ""),
-        email=str(token.get("email") or ""),
-        first_name=str(token.get("firstName") or ""),
-        last_name=str(token.get("lastName") or ""),
+        principal=str(token.get("principal") or ""),
+        scope=str(token.get("scope") or ""),
+        refresh_rotated=bool(fresh_refresh),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from core.goto.api import Meeting, MeetingSpec, goto_subject
@@ -13,13 +14,32 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# GoTo's contract types every time as `format: date-time` (RFC 3339) and describes them as "ISO8601 UTC string, e.g.
+# 2015-07-01T22:00:00Z". Answers seen from GoTo also carry "+0000" offsets, a bare "." or milliseconds before them
+# ("2015-07-01T22:00:00.+0000", "...00.000+0000"), and older ones no offset at all (meant as UTC).
+_TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<clock>\d{2}:\d{2}(?::\d{2})?)"
+    r"(?:\.(?P<fraction>\d*))?"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
 def parse_time(text: str) -> datetime:
-    """A GoTo time as an aware UTC datetime."""
-    # Real GoTo answers "2015-07-01T22:00:00.+0000" (a dot without fraction); 3.11's parser takes it.
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    """A GoTo time in any of the forms above, as an aware UTC datetime (sub-microsecond digits are dropped)."""
+    found = _TIME.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not a GoTo time: {text!r}")
+    clock = found["clock"] if found["clock"].count(":") == 2 else found["clock"] + ":00"
+    moment = datetime.fromisoformat(f"{found['date']}T{clock}")
+    if found["fraction"]:
+        moment = moment.replace(microsecond=int(found["fraction"][:6].ljust(6, "0")))
+    zone = found["zone"]
+    if zone and zone not in ("Z", "z"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        return moment.replace(tzinfo=timezone(sign * offset)).astimezone(UTC)
+    return moment.replace(tzinfo=UTC)
 
 
 def meeting_body(spec: MeetingSpec) -> dict[str, Any]:

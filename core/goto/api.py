@@ -7,20 +7,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+# GoTo's contract (MeetingReqCreate/MeetingReqUpdate.subject): "100 characters maximum. The characters '>' and '<'
+# have to be replaced with the corresponding html character code". It does not say what a character is. GoTo's
+# services run on the JVM, where a string's length counts UTF-16 code units, so Room Desk counts UTF-16 code units:
+# a subject within 100 of them is within 100 code points too, so GoTo accepts it under either reading.
 SUBJECT_LIMIT = 100
 _ESCAPES = {"<": "&lt;", ">": "&gt;"}
+_JOINERS = {"\u200d"}  # a zero-width joiner left at the cut would glue the next emoji GoTo never sees
+
+
+def utf16_length(text: str) -> int:
+    """The length GoTo's 100-character subject limit counts: UTF-16 code units (an emoji outside the BMP is 2)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def goto_subject(text: str) -> str:
-    """The subject as GoTo takes it: `<`/`>` escaped, at most 100 characters, never half an escape."""
+    """The subject as sent to GoTo: `<`/`>` escaped, at most 100 UTF-16 units, never half an escape or a code point.
+
+    Only what is sent is shortened; the appointment keeps the subject exactly as the user typed it.
+    """
     out: list[str] = []
     length = 0
     for char in text:
         piece = _ESCAPES.get(char, char)
-        if length + len(piece) > SUBJECT_LIMIT:
+        size = utf16_length(piece)
+        if length + size > SUBJECT_LIMIT:
+            while out and out[-1] in _JOINERS:
+                out.pop()
             break
         out.append(piece)
-        length += len(piece)
+        length += size
     return "".join(out)
 
 
@@ -76,16 +92,25 @@ class Meeting:
 
 @dataclass(frozen=True)
 class TokenSet:
-    """What GoTo's token endpoint answers, with the lifetime turned into a UTC moment."""
+    """What GoTo's token endpoint answers, with the lifetime turned into a UTC moment.
+
+    GoTo's guide "How to Obtain and Use Refresh Tokens" documents the answer as `access_token`, `expires_in`,
+    `scope`, `principal` ("Who the token represents": the signed-in user's e-mail) and, only when GoTo issued a
+    new one, `refresh_token` with `token_type`. The retired api.getgo.com/oauth fields (email, organizer_key,
+    account_key, firstName, lastName) are gone. `refresh_rotated` says whether this answer carried a refresh token.
+    """
 
     access_token: str
     refresh_token: str
     expires_at: datetime
-    account_key: str
-    organizer_key: str
-    email: str
-    first_name: str
-    last_name: str
+    principal: str = ""
+    scope: str = ""
+    refresh_rotated: bool = True
+
+    @property
+    def account(self) -> str:
+        """The principal as Room Desk keeps GoTo account names (trimmed, lower case): compare case-insensitively."""
+        return self.principal.strip().lower()
 
 
 class TokenSource(Protocol):

@@ -14,6 +14,7 @@ import httpx
 
 from core.goto import _wire
 from core.goto._oauth import NOT_SENT, OAuthFlow, retry_after
+from core.goto._pacing import Pacer, PacingStats
 from core.goto.api import Meeting, MeetingSpec, TokenSet, TokenSource
 from core.goto.errors import (
     GotoAmbiguousCreate,
@@ -46,6 +47,9 @@ class GotoConfig:
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     max_retry_after: float = 30.0  # a longer Retry-After is reported to the caller instead of waited out
+    # GoTo's "Rate Limiting" reference: "default | 10 requests per second", per API; 9 spaced requests never make
+    # 11 in a sliding second. 0 turns client-side pacing off (Retry-After is still honoured).
+    requests_per_second: float = 9.0
 
     @classmethod
     def from_env(cls) -> GotoConfig:
@@ -59,12 +63,27 @@ class GotoConfig:
             api_url=env("ROOMDESK_GOTO_API_URL", REAL_API_URL),
             client_id=env("ROOMDESK_GOTO_CLIENT_ID"),
             client_secret=env("ROOMDESK_GOTO_CLIENT_SECRET"),
+            requests_per_second=rate_from_env(),
         )
+
+    @property
+    def token_endpoint(self) -> str:
+        """GoTo's token endpoint for this configuration."""
+        return f"{self.auth_url.rstrip('/')}/oauth/token"
 
     @property
     def timeout(self) -> httpx.Timeout:
         """The httpx timeout: connect as configured, read/write/pool at the read timeout."""
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+
+def rate_from_env(default: float = 9.0) -> float:
+    """ROOMDESK_GOTO_RATE_LIMIT (requests per second, 0 = unpaced), else `default`."""
+    raw = os.environ.get("ROOMDESK_GOTO_RATE_LIMIT", "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        return default
 
 
 class GotoClient:
@@ -78,9 +97,12 @@ class GotoClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        pacer: Pacer | None = None,
     ) -> None:
         self.config, self.tokens = config, tokens
         self._sleep, self._random = sleep, random
+        # One pacer per client: every thread using this client (dashboard sessions, the worker) shares it.
+        self.pacer = pacer or Pacer(config.requests_per_second)
         self._http = httpx.Client(
             base_url=config.api_url.rstrip("/") + "/",
             timeout=config.timeout,
@@ -95,6 +117,10 @@ class GotoClient:
             transport=transport,
             retry=lambda attempt, response: self._pause(attempt, response, executed_risk=True),
         )
+
+    def pacing(self) -> PacingStats:
+        """How many requests were sent and how long they waited for their turn."""
+        return self.pacer.stats()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -188,9 +214,11 @@ class GotoClient:
         meeting: str | None = None,
     ) -> httpx.Response:
         token = self.tokens.access_token(account)
-        refreshed, attempt = False, 0
+        refreshed, attempt, waited_out = False, 0, False
         while True:
             response: httpx.Response | None = None
+            self.pacer.wait_turn(ignore_hold=waited_out)
+            waited_out = False
             try:
                 response = self._http.request(
                     method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
@@ -213,6 +241,7 @@ class GotoClient:
                     raise GotoRateLimited(retry_after(response))
                 raise GotoUnavailable(status=response.status_code if response is not None else None)
             attempt += 1
+            waited_out = response is not None and response.status_code == 429
 
     def _pause(self, attempt: int, response: httpx.Response | None, *, executed_risk: bool) -> bool:
         """Wait before the next attempt and say True, or say False when the caller must give up."""
@@ -224,6 +253,7 @@ class GotoClient:
             if asked is not None and asked > self.config.max_retry_after:
                 return False
             delay = asked if asked is not None else backoff
+            self.pacer.hold(delay)  # every other thread of this client waits too, not only this one
         elif response is not None and executed_risk and response.status_code not in NOT_EXECUTED:
             return False
         else:

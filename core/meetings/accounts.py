@@ -143,8 +143,14 @@ def finish_linking(
         raise LinkFailed("error.link_code_rejected", detail=str(err)) from err
     except GotoError as err:
         raise LinkFailed("error.link_goto_down", detail=str(err)) from err
-    if tokens.email.strip().lower() != (room.goto_account or ""):
-        raise LinkFailed("error.link_wrong_account", email=tokens.email, account=room.goto_account, room=room.name)
+    # GoTo names the signed-in user only in the token answer's `principal` ("Who the token represents"); e-mail
+    # addresses are compared case-insensitively, as GoTo's sign-in treats them.
+    if not tokens.account:
+        raise LinkFailed("error.link_no_principal", account=room.goto_account, room=room.name)
+    if tokens.account != (room.goto_account or "").strip().lower():
+        raise LinkFailed(
+            "error.link_wrong_account", email=tokens.principal.strip(), account=room.goto_account, room=room.name
+        )
     link = session.get(RoomLink, room.id) or RoomLink(
         room_id=room.id,
         email="",
@@ -169,8 +175,9 @@ def finish_linking(
 
 
 def _store_tokens(link: RoomLink, tokens: TokenSet) -> None:
-    link.email = tokens.email.strip().lower()
-    link.account_key, link.organizer_key = str(tokens.account_key or ""), str(tokens.organizer_key or "")
+    link.email = tokens.account
+    # GoTo's token answer no longer names organizer or account keys; nothing in Room Desk needs them.
+    link.account_key, link.organizer_key = "", ""
     link.access_token = crypto.encrypt(tokens.access_token)
     link.refresh_token = crypto.encrypt(tokens.refresh_token)
     link.expires_at = tokens.expires_at

@@ -199,11 +199,8 @@ class SandboxAdmin:
             data["access_token"],
             data["refresh_token"],
             datetime.now(UTC) + timedelta(seconds=data["expires_in"]),
-            "",
-            "",
-            email,
-            "",
-            "",
+            principal=data["principal"],
+            scope=data["scope"],
         )
 
     def fault(self, kind: str, count: int = 1, **options: Any) -> None:

@@ -51,8 +51,8 @@ def test_full_code_flow_with_pkce_links_the_account(sandbox: RunningSandbox, oau
     assert url.params["response_type"] == "code" and url.params["code_challenge_method"] == "S256"
     assert url.params["redirect_uri"] == CALLBACK and url.path == "/oauth/authorize"
     tokens = oauth.exchange_code(_code(sandbox, oauth), CALLBACK, VERIFIER)
-    assert tokens.email == "room1@sandbox.roomdesk.test" and (tokens.first_name, tokens.last_name) == ("Room", "One")
-    assert tokens.access_token and tokens.refresh_token and tokens.account_key.isdigit()
+    assert tokens.principal == "room1@sandbox.roomdesk.test" and tokens.scope
+    assert tokens.access_token and tokens.refresh_token and tokens.refresh_rotated
     assert 3500 < (tokens.expires_at - datetime.now(UTC)).total_seconds() <= 3600
 
 
@@ -194,18 +194,35 @@ def test_refresh_gives_a_new_access_token_and_counts_once(linked: Linked, admin:
     held = linked.held()
     fresh = linked.client.refresh(held.refresh_token)
     assert fresh.access_token != held.access_token and fresh.refresh_token == held.refresh_token
-    assert fresh.email == linked.account and admin.account(linked.account)["refresh_count"] == 1
+    assert fresh.principal == linked.account and admin.account(linked.account)["refresh_count"] == 1
 
 
-def test_refresh_keeps_the_old_refresh_token_when_goto_sends_none(
-    linked: Linked, admin: SandboxAdmin, recorder: Recorder
-) -> None:
+def test_refresh_keeps_the_old_refresh_token_when_goto_sends_none(linked: Linked, recorder: Recorder) -> None:
+    """GoTo's usual refresh answer has neither refresh_token nor token_type; the old refresh token stays valid."""
     held = linked.held()
-    admin.fault("omit_refresh_token")
     fresh = linked.client.refresh(held.refresh_token)
     (sent,) = recorder.sent("POST", "/oauth/token")
-    assert sent.response is not None and "refresh_token" not in sent.response.json()
-    assert fresh.refresh_token == held.refresh_token and fresh.access_token != held.access_token
+    assert sent.response is not None and set(sent.response.json()) == {
+        "access_token",
+        "expires_in",
+        "scope",
+        "principal",
+    }
+    assert fresh.refresh_token == held.refresh_token and not fresh.refresh_rotated
+    assert linked.client.refresh(fresh.refresh_token).access_token  # and it still works
+
+
+def test_a_renewed_refresh_token_replaces_the_old_one(linked: Linked, admin: SandboxAdmin, recorder: Recorder) -> None:
+    """When GoTo renews an expired refresh token, its answer carries token_type and the new refresh_token."""
+    held = linked.held()
+    admin.fault("new_refresh_token")
+    fresh = linked.client.refresh(held.refresh_token)
+    (sent,) = recorder.sent("POST", "/oauth/token")
+    assert sent.response is not None and sent.response.json()["token_type"] == "Bearer"
+    assert fresh.refresh_rotated and fresh.refresh_token not in ("", held.refresh_token)
+    assert linked.client.refresh(fresh.refresh_token).access_token
+    with pytest.raises(GotoAuthExpired):
+        linked.client.refresh(held.refresh_token)
 
 
 def test_a_revoked_refresh_token_means_the_account_must_be_linked_again(linked: Linked, admin: SandboxAdmin) -> None:

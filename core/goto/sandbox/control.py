@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from core.goto.sandbox import grants, pages, schedule
+from core.goto.sandbox import grants, oauth, pages, schedule
 from core.goto.sandbox.context import SandboxState, is_admin, state_of
 from core.goto.sandbox.faults import parse_fault
 from core.goto.sandbox.store import Account
@@ -133,15 +133,7 @@ async def account_action(request: Request, sandbox: SandboxState) -> Response:
     if action != "token":
         return _problem(404, f"Unknown action {action}")
     grant = grants.issue_tokens(sandbox.store, email=account.email, client_id=sandbox.client_id)
-    return JSONResponse(
-        {
-            "access_token": grant.access_token,
-            "refresh_token": grant.refresh_token,
-            "expires_in": grants.ACCESS_LIFETIME,
-            "token_type": "Bearer",
-        },
-        status_code=201,
-    )
+    return JSONResponse(oauth.token_answer(grant), status_code=201)
 
 
 async def end_meeting(request: Request, sandbox: SandboxState) -> Response:

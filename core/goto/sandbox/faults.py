@@ -1,4 +1,4 @@
-"""Faults on demand: the next N matching calls answer 429 or 5xx, stall, or leave out the refresh token."""
+"""Faults on demand: the next N matching calls answer 429 or 5xx, stall, or hand out a new refresh token."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_KINDS = ("429", "500", "502", "503", "504", "stall")
-KINDS = (*HTTP_KINDS, "omit_refresh_token")
+# A refresh answer leaves out the refresh token unless GoTo renewed it, so "new_refresh_token" forces a renewal;
+# "omit_refresh_token" (the default answer now) is kept so older scripts stay valid.
+KINDS = (*HTTP_KINDS, "new_refresh_token", "omit_refresh_token")
 _UNTOUCHED = ("/_sandbox", "/developer")  # the controls themselves never fail
-_DEFAULT_PREFIX = {"omit_refresh_token": "/oauth/token"}
+_DEFAULT_PREFIX = {"new_refresh_token": "/oauth/token", "omit_refresh_token": "/oauth/token"}
 
 
 @dataclass

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from core.goto.sandbox.store import Account, Store
 
 CODE_LIFETIME = 600.0
-ACCESS_LIFETIME = 3600
+ACCESS_LIFETIME = 3600  # GoTo: "Access tokens have a lifespan of 60 minutes"
+REFRESH_LIFETIME = 30 * 86400.0  # GoTo's older guide: refresh tokens "are good for 30 days and are renewed"
+SCOPE = "collab:"  # the scope string the sandbox grants (GoTo answers with the scopes of the OAuth client)
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,13 @@ def _code_refusal(
     return None
 
 
-def refresh_grant(store: Store, *, refresh_token: str, client_id: str, omit_refresh_token: bool) -> Grant:
-    """A new access token; the refresh token stays the same (GoTo's are long-lived) and is echoed unless told not to."""
+def refresh_grant(store: Store, *, refresh_token: str, client_id: str, rotate: bool = False) -> Grant:
+    """A new access token; a new refresh token only when the old one is past its lifetime (or `rotate`).
+
+    GoTo ("How to Obtain and Use Refresh Tokens"): a refresh answer has "no refresh_token field ... But, if a new
+    refresh token has been issued because the old one has expired", it carries `token_type` and `refresh_token`.
+    The replaced refresh token stops working, so a client that drops the new one must link again.
+    """
     with store.write() as db:
         row = db.execute("SELECT * FROM refresh_tokens WHERE token = ?", (refresh_token,)).fetchone()
         if row is None or row["client_id"] != client_id or row["revoked"]:
@@ -99,7 +106,15 @@ def refresh_grant(store: Store, *, refresh_token: str, client_id: str, omit_refr
             (access, row["email"], client_id, store.now() + ACCESS_LIFETIME),
         )
         db.execute("UPDATE accounts SET refresh_count = refresh_count + 1 WHERE email = ?", (row["email"],))
-    return _grant(store, access, None if omit_refresh_token else refresh_token, row["email"])
+        renewed: str | None = None
+        if rotate or (row["issued_at"] or 0.0) + REFRESH_LIFETIME <= store.now():
+            renewed = secrets.token_urlsafe(32)
+            db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE token = ?", (refresh_token,))
+            db.execute(
+                "INSERT INTO refresh_tokens (token, email, client_id, issued_at) VALUES (?, ?, ?, ?)",
+                (renewed, row["email"], client_id, store.now()),
+            )
+    return _grant(store, access, renewed, row["email"])
 
 
 def issue_tokens(store: Store, *, email: str, client_id: str) -> Grant:
@@ -137,7 +152,10 @@ def _insert_tokens(db, store: Store, email: str, client_id: str) -> tuple[str, s
         "INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
         (access, email, client_id, store.now() + ACCESS_LIFETIME),
     )
-    db.execute("INSERT INTO refresh_tokens (token, email, client_id) VALUES (?, ?, ?)", (refresh, email, client_id))
+    db.execute(
+        "INSERT INTO refresh_tokens (token, email, client_id, issued_at) VALUES (?, ?, ?, ?)",
+        (refresh, email, client_id, store.now()),
+    )
     return access, refresh
 
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from core.goto.api import SUBJECT_LIMIT, utf16_length
 from core.goto.sandbox import grants, pages, schedule
 from core.goto.sandbox.context import state_of
 from core.goto.sandbox.schedule import MeetingFields, StoredMeeting
@@ -60,7 +61,7 @@ def meeting_fields(data: Any) -> MeetingFields:
         if not isinstance(data[name], kind):
             raise BadRequest(f"{name} must be a {'boolean' if kind is bool else 'string'}")
     subject, info = data["subject"], data["conferencecallinfo"]
-    if len(subject) > 100:
+    if utf16_length(subject) > SUBJECT_LIMIT:  # counted as GoTo's JVM counts: UTF-16 code units (see goto_subject)
         raise BadRequest("subject must not exceed 100 characters")
     if "<" in subject or ">" in subject:
         raise BadRequest("subject must encode '<' and '>' as &lt; and &gt;")

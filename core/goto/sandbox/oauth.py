@@ -109,9 +109,9 @@ async def token(request: Request) -> Response:
         elif grant_type == "refresh_token":
             if not form.get("refresh_token"):
                 return _oauth_error("invalid_request", "The refresh_token parameter is missing.")
-            omit = sandbox.faults.take(request.url.path, ("omit_refresh_token",)) is not None
+            rotate = sandbox.faults.take(request.url.path, ("new_refresh_token",)) is not None
             grant = grants.refresh_grant(
-                sandbox.store, refresh_token=form["refresh_token"], client_id=client_id, omit_refresh_token=omit
+                sandbox.store, refresh_token=form["refresh_token"], client_id=client_id, rotate=rotate
             )
         elif not grant_type:
             return _oauth_error("invalid_request", "The grant_type parameter is missing.")
@@ -119,22 +119,22 @@ async def token(request: Request) -> Response:
             return _oauth_error("unsupported_grant_type", f"The grant type {grant_type!r} is not supported.")
     except GrantRefused as refused:
         return _oauth_error(refused.error, refused.description)
-    body: dict[str, object] = {
-        "access_token": grant.access_token,
-        "token_type": "Bearer",
-        "expires_in": grants.ACCESS_LIFETIME,
-    }
+    return JSONResponse(token_answer(grant), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def token_answer(grant: grants.Grant) -> dict[str, object]:
+    """The token endpoint's answer exactly as GoTo documents it today ("How to Obtain and Use Refresh Tokens").
+
+    Always `access_token`, `expires_in`, `scope` and `principal` (who the token represents: the account's e-mail);
+    `token_type` and `refresh_token` only when a refresh token is handed out (a code exchange, or a refresh whose
+    old refresh token had expired). No `email`/`organizer_key`/`account_key`/`firstName`: those were the retired
+    api.getgo.com/oauth answer's.
+    """
+    body: dict[str, object] = {"access_token": grant.access_token}
     if grant.refresh_token:
-        body["refresh_token"] = grant.refresh_token
-    account = grant.account
-    body.update(
-        account_key=account.account_key,
-        organizer_key=account.organizer_key,
-        email=account.email,
-        firstName=account.first_name,
-        lastName=account.last_name,
-    )
-    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        body.update(token_type="Bearer", refresh_token=grant.refresh_token)
+    body.update(expires_in=grants.ACCESS_LIFETIME, scope=grants.SCOPE, principal=grant.account.email)
+    return body
 
 
 routes = [Route("/oauth/authorize", authorize, methods=["GET", "POST"]), Route("/oauth/token", token, methods=["POST"])]

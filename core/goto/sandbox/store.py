@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS codes (code TEXT PRIMARY KEY, client_id TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS access_tokens (token TEXT PRIMARY KEY, email TEXT NOT NULL, client_id TEXT NOT NULL,
     expires_at REAL NOT NULL, expired INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS refresh_tokens (token TEXT PRIMARY KEY, email TEXT NOT NULL, client_id TEXT NOT NULL,
-    revoked INTEGER NOT NULL DEFAULT 0);
+    revoked INTEGER NOT NULL DEFAULT 0, issued_at REAL);
 CREATE TABLE IF NOT EXISTS meetings (meeting_id INTEGER PRIMARY KEY, email TEXT NOT NULL, subject TEXT NOT NULL,
     starts_at REAL NOT NULL, ends_at REAL NOT NULL, password_required INTEGER NOT NULL,
     conference_call_info TEXT NOT NULL, meeting_type TEXT NOT NULL, coorganizer_keys TEXT NOT NULL,
@@ -82,6 +82,9 @@ class Store:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(refresh_tokens)")}
+            if "issued_at" not in columns:  # a sandbox.db from before refresh tokens had a lifetime
+                db.execute("ALTER TABLE refresh_tokens ADD COLUMN issued_at REAL")
         with self.write() as db:
             db.execute("INSERT OR IGNORE INTO clients VALUES (?, ?)", (SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET))
             for email, last in zip(DEMO_ACCOUNTS, _NAMES, strict=True):
