@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from core.goto.connect import GotoConnection
 from core.meetings import jobs as meetings
+from core.reporting import history
 from core.series import cleanup as series_cleanup
 
 TOKEN_HORIZON = timedelta(minutes=10)
@@ -24,12 +25,25 @@ def run_pass(engine: Engine, connection: GotoConnection) -> str:
     except Exception as err:
         series = f"series step failed: {type(err).__name__}: {err}"
     done, postponed = meetings.run_due(engine, connection.client)
+    sessions = collect_history_step(engine, connection)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     line = (
         f"{stamp} tokens refreshed: {sum(o.ok for o in outcomes)}, failed: {len(failed)}; "
-        f"meeting jobs done: {done}, postponed: {postponed}; {series}"
+        f"meeting jobs done: {done}, postponed: {postponed}; {series}; {sessions}"
     )
     return line + ("".join(f"\n  {f}" for f in failed))
+
+
+def collect_history_step(engine: Engine, connection: GotoConnection) -> str:
+    """Collect the GoTo history of the linked accounts that are due (paced; after the meeting jobs)."""
+    try:
+        collected = history.collect_history(engine, connection.client)
+    except Exception as err:
+        return f"history step failed: {type(err).__name__}: {err}"
+    failed = sum(1 for c in collected if c.error)
+    return f"history: {sum(c.new_sessions for c in collected)} new session(s) from {len(collected)} room(s)" + (
+        f", {failed} failed" if failed else ""
+    )
 
 
 def start_in_background(engine: Engine, connection: GotoConnection, interval: float = 30.0) -> threading.Event:

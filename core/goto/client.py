@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from core.goto import _wire
+from core.goto import _wire, history
 from core.goto._oauth import NOT_SENT, OAuthFlow, retry_after
 from core.goto._pacing import Pacer, PacingStats
 from core.goto.api import Meeting, MeetingSpec, TokenSet, TokenSource
@@ -199,6 +199,20 @@ class GotoClient:
         params = {"startDate": _wire.format_time(start), "endDate": _wire.format_time(end)}
         data = _json(self._call(account, "GET", "historicalMeetings", params=params))
         return _parsed(lambda: [_wire.listed_meeting(row) for row in data or []])
+
+    def past_sessions(self, account: str, start: datetime, end: datetime) -> list[history.PastSession]:
+        """Sessions that ran on the account and ended, started within [start, end] (getHistoricalMeetings)."""
+        params = {"startDate": _wire.format_time(start), "endDate": _wire.format_time(end)}
+        data = _json(self._call(account, "GET", "historicalMeetings", params=params))
+        return _parsed(lambda: [history.past_session(row) for row in data or []])
+
+    def meeting_attendees(self, account: str, meeting_id: str) -> list[history.Attendee]:
+        """Everybody who attended a finished session of the meeting; [] when it never ran."""
+        try:
+            data = _json(self._call(account, "GET", f"meetings/{_id(meeting_id)}/attendees", meeting=meeting_id))
+        except GotoNotFound:
+            return []
+        return _parsed(lambda: [history.attendee(row) for row in data or []])
 
     # --- one request, with the retry policy --------------------------------------------------------------
 

@@ -277,3 +277,33 @@ class ActivationRequest(SQLModel, table=True):
     registered_via: str = Field(default="", max_length=10)  # sandbox | manual
     reason: str = Field(default="", max_length=500)  # why support rejected it
     superseded_by_id: int | None = Field(default=None, foreign_key="activation_request.id", ondelete="SET NULL")
+
+
+class MeetingSession(SQLModel, table=True):
+    """One run of a meeting on a room's GoTo account, as GoTo's history reports it (collected by the worker)."""
+
+    __tablename__ = "meeting_session"
+    __table_args__ = (
+        sa.UniqueConstraint("account", "session_key", name="uq_meeting_session_key"),  # collecting twice is harmless
+        sa.Index("ix_meeting_session_start", "starts_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=254)
+    session_key: str = Field(max_length=64)  # GoTo's sessionId
+    room_id: int | None = Field(default=None, foreign_key="room.id", ondelete="SET NULL", index=True)
+    meeting_id: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    attendees: int = 0
+    collected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HistoryCursor(SQLModel, table=True):
+    """How far GoTo's history of one account has been collected, and how the last attempt went."""
+
+    __tablename__ = "history_cursor"
+    account: str = Field(primary_key=True, max_length=254)
+    collected_until: datetime = Field(sa_type=UTCDateTime)
+    last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)

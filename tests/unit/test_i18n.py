@@ -25,7 +25,7 @@ def test_german_and_english_have_the_same_keys_and_placeholders() -> None:
 def test_every_key_the_code_uses_is_translated() -> None:
     pattern = re.compile(
         r"[\"']((?:error|warning|signin|nav|role|sidebar|profile|action|rooms|appointments|settings|banner|callback|invitation|import|meeting|outbox|mail|"
-        r"timeline|import|conflicts|addon|activation|audit|sso|series)\.[a-z_]+)[\"']"
+        r"timeline|import|conflicts|addon|activation|audit|sso|series|usage|now)\.[a-z_]+)[\"']"
     )
     used = {
         m

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from core.goto.sandbox import control, meetings, oauth
+from core.goto.sandbox import attendance, control, history, meetings, oauth
 from core.goto.sandbox.context import SandboxState
 from core.goto.sandbox.faults import FaultInjection, Faults
 from core.goto.sandbox.store import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Clock, Store, utc_now
@@ -21,12 +21,15 @@ def create_app(
     client_secret: str = SANDBOX_CLIENT_SECRET,
 ) -> Starlette:
     """The sandbox over `data_dir/sandbox.db`; `clock` lets tests move time (code and token expiry, meeting ends)."""
-    store = Store(data_dir, clock)
+    moving = history.ShiftedClock(clock)  # POST /_sandbox/clock moves it
+    store = Store(data_dir, moving)
     store.ensure_client(client_id, client_secret)
+    attendance.ensure_schema(store)
     faults = Faults()
     app = Starlette(
-        routes=[*oauth.routes, *meetings.routes, *control.routes],
+        routes=[*oauth.routes, *meetings.routes, *history.routes, *control.routes],
         middleware=[Middleware(FaultInjection, faults=faults)],
     )
     app.state.sandbox = SandboxState(store, faults, client_id, client_secret)
+    app.state.sandbox_clock = moving
     return app

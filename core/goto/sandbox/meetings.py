@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.goto.api import SUBJECT_LIMIT, utf16_length
-from core.goto.sandbox import grants, pages, schedule
+from core.goto.sandbox import attendance, grants, pages, schedule
 from core.goto.sandbox.context import state_of
 from core.goto.sandbox.schedule import MeetingFields, StoredMeeting
 from core.goto.sandbox.store import Account
@@ -239,13 +239,14 @@ async def historical(request: Request, account: Account) -> Response:
     if start_at > end_at:
         raise BadRequest("startDate must not be after endDate")
     sessions = schedule.past_sessions(state_of(request).store, account.email, start_at, end_at)
+    attended = attendance.attendee_counts(state_of(request).store, [s.session_id for s in sessions])
     return JSONResponse(
         [
             {
                 **_organizer(account),
                 "startTime": _iso(s.started_at),
                 "endTime": _iso(s.ended_at or s.ends_at),
-                "numAttendees": "0",
+                "numAttendees": str(attended.get(s.session_id, 0)),
                 "duration": str(round(((s.ended_at or s.ends_at) - s.started_at) / 60)),
                 "sessionId": str(s.session_id),
                 "subject": s.subject,
