@@ -25,8 +25,10 @@ if user is None:
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
     "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
     "appointments": ("pages/appointments.py", "nav.appointments", ":material/event:", {"admin", "staff"}),
+    "now": ("pages/now.py", "now.nav", ":material/schedule:", {"admin", "staff"}),
     "series": ("pages/series.py", "series.nav", ":material/event_repeat:", {"admin", "staff"}),
     "conflicts": ("pages/conflicts.py", "nav.conflicts", ":material/report:", {"admin", "staff"}),
+    "usage": ("pages/usage.py", "usage.nav", ":material/monitoring:", {"admin"}),
     "rooms": ("pages/rooms.py", "nav.rooms", ":material/meeting_room:", {"admin"}),
     "outbox": ("pages/outbox.py", "nav.outbox", ":material/outbox:", {"admin"}),
     "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),

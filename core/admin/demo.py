@@ -13,7 +13,8 @@ from core.access import addon, settings
 from core.access.auth import add_user
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.booking.rooms import RoomInput, create_room, grant
-from core.kernel.models import Group, Room, User
+from core.kernel.models import Booking, Group, MeetingSession, Room, User
+from core.reporting.history import record_demo_sessions
 
 DEMO_PASSWORD = "roomdesk-demo"
 ZONE = ZoneInfo("Europe/Berlin")
@@ -104,6 +105,7 @@ def seed_demo(session: Session, *, today: date, seed: int = 7) -> None:
         for room in rooms
     }
     _seed_appointments(session, today, rooms, organizers, random.Random(seed))
+    _seed_history(session, today, rooms, random.Random(seed + 1))
     settings.put_value(session, settings.DEMO_SEEDED, True)
 
 
@@ -150,6 +152,60 @@ def _seed_appointments(
                 start + timedelta(minutes=15 * k + minutes),
                 rooms[name],
             )
+
+
+def _seed_history(session: Session, today: date, rooms: dict[str, Room], rng: random.Random) -> None:
+    """Two weeks of GoTo history, as the worker would have collected it: mostly held, some of everything else."""
+    until = datetime.now(ZONE) if today == date.today() else _at(today, 12)
+    bookings = session.exec(
+        select(Booking)
+        .where(Booking.starts_at >= _at(today - timedelta(days=15), 0), Booking.ends_at <= until)
+        .order_by(Booking.room_id, Booking.starts_at)
+    ).all()
+    by_id = {room.id: room for room in rooms.values()}
+    rows: list[MeetingSession] = []
+
+    def held(room: Room, start: datetime, end: datetime, subject: str, people: int) -> None:
+        rows.append(
+            MeetingSession(
+                account=room.goto_account,  # type: ignore[arg-type]
+                session_key=f"demo-{len(rows) + 1}",
+                room_id=room.id,
+                meeting_id=str(800_000_000 + len(rows)),
+                subject=subject,
+                starts_at=start,
+                ends_at=end,
+                attendees=people,
+            )
+        )
+
+    later = {b.id: nxt for b, nxt in zip(bookings, bookings[1:]) if nxt.room_id == b.room_id}
+    overrun_done = no_show_done = False
+    free_from: dict[int, datetime] = {}  # one meeting per account at a time: a late next meeting waits for it
+    for b in bookings:
+        room = by_id[b.room_id]
+        if rng.random() < 0.1 or (not no_show_done and b.starts_at.date() == bookings[-1].starts_at.date()):
+            no_show_done = True  # booked, nobody came (always at least one, on the latest day)
+            continue
+        start = b.starts_at + timedelta(minutes=rng.randint(-3, 8))
+        start = max(start, free_from.get(b.room_id, start) + timedelta(minutes=1))
+        end = b.ends_at - timedelta(minutes=rng.randint(0, 15))
+        nxt = later.get(b.id)
+        if (
+            nxt is not None
+            and (not overrun_done or rng.random() < 0.05)
+            and nxt.starts_at - b.ends_at < timedelta(hours=1)
+        ):
+            overrun_done = True  # the meeting ran on into the next booking of this room
+            end = nxt.starts_at + timedelta(minutes=rng.randint(10, 20))
+        end = max(end, start + timedelta(minutes=10))
+        free_from[b.room_id] = end
+        held(room, start, end, "", rng.randint(2, 9))
+    for day_back, name, hour in [(2, "Sales 2", 18), (6, "Board Room", 7), (9, "Support Desk", 17)]:
+        start = _at(today - timedelta(days=day_back), hour, 10)  # someone used the credentials without booking
+        if start + timedelta(minutes=40) <= until:
+            held(rooms[name], start, start + timedelta(minutes=40), "Quick call", rng.randint(2, 4))
+    record_demo_sessions(session, rows, {room.goto_account: until for room in rooms.values()})  # type: ignore[misc]
 
 
 def _book(session: Session, organizer: User, subject: str, start: datetime, end: datetime, room: Room) -> None:

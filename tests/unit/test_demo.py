@@ -54,3 +54,27 @@ def test_second_start_and_configured_databases_are_left_alone(engine: Engine) ->
         assert s.exec(select(User)).all() == []
     prepare_database(engine, config(default=True), today=TODAY)
     assert prepare_database(engine, config(default=True), today=TODAY) is False
+
+
+def test_the_demo_comes_with_history_that_fills_the_usage_page(engine: Engine) -> None:
+    """A new admin sees held hours, a no-show, an unbooked use and an overrun at once; no account runs two at once."""
+    from core.kernel.models import MeetingSession
+    from core.reporting.usage import compute_usage
+
+    prepare_database(engine, config(default=True), today=TODAY)
+    with session_scope(engine) as s:
+        report = compute_usage(
+            s,
+            start=datetime.combine(TODAY - timedelta(days=15), time(), UTC),
+            end=datetime.combine(TODAY + timedelta(days=1), time(), UTC),
+            zone="Europe/Berlin",
+            by="week",
+            now=datetime.combine(TODAY, time(13), UTC),
+        )
+        sessions = s.exec(select(MeetingSession).order_by(MeetingSession.room_id, MeetingSession.starts_at)).all()
+    totals = report.totals
+    assert totals["hours_held"] > 0.6 * totals["hours_booked"] > 0
+    assert totals["no_shows"] >= 1 and totals["unbooked_use"] >= 1 and totals["overruns"] >= 1
+    assert all(a.room_id != b.room_id or a.ends_at <= b.starts_at for a, b in zip(sessions, sessions[1:])), (
+        "one account never runs two meetings at once"
+    )
