@@ -50,7 +50,12 @@ def room_cards() -> None:
         live = live_status().snapshot(board.accounts_to_watch(session), wait=1.5)
         rooms = board.room_board(session, user=user, live=live)
     stamp = max((s.fetched_at for s in live.values()), default=None)
-    st.caption(t("now.as_of", time=format_time(stamp, lang(), user.time_zone)) if stamp else t("now.checking"))
+    if stamp:
+        st.caption(t("now.as_of", time=format_time(stamp, lang(), user.time_zone)))
+    elif any(r.linked for r in rooms):
+        st.caption(t("now.checking"))
+    else:
+        st.caption(t("now.none_linked"))
     if not rooms:
         st.info(t("now.no_rooms"))
     columns = st.columns(3)
@@ -73,18 +78,20 @@ def _hm(moment: datetime) -> str:
 
 
 def _status(room: board.RoomNow) -> str:
+    free = t("now.free_until", time=_hm(room.free_until)) if room.free_until else t("now.free_week")
     if room.running and not room.running_booked:
-        return f":red-badge[:material/warning: {t('now.running_unbooked', subject=room.running)}]"
-    if room.running:
-        return f":orange-badge[:material/videocam: {t('now.running', subject=room.running)}]"
-    if room.current:
-        return f":orange-badge[{t('now.booked_badge')}]"
-    if room.live and room.live.error:
-        return f":gray-badge[{t('now.goto_unknown')}] " + (
-            t("now.free_until", time=_hm(room.free_until)) if room.free_until else t("now.free_week")
-        )
-    badge = t("now.free_until", time=_hm(room.free_until)) if room.free_until else t("now.free_week")
-    return f":green-badge[{badge}]" + ("" if room.linked else f" :gray-badge[{t('now.not_linked')}]")
+        badge = f":red-badge[:material/warning: {t('now.running_unbooked', subject=room.running)}]"
+    elif room.running:
+        badge = f":orange-badge[:material/videocam: {t('now.running', subject=room.running)}]"
+    elif room.current:
+        badge = f":orange-badge[{t('now.booked_badge')}]"
+    else:
+        badge = f":green-badge[{free}]"
+    if not room.linked:
+        return f"{badge} :gray-badge[{t('now.not_linked')}]"
+    if room.live is None or room.live.error:  # not asked yet, or GoTo did not answer: say so, never guess
+        return f"{badge} :gray-badge[{t('now.goto_unknown')}]"
+    return badge
 
 
 room_cards()

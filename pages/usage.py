@@ -23,7 +23,7 @@ st.caption(t("usage.intro"))
 today = datetime.now(tz).date()
 with session_scope(engine()) as session:
     room_list = rooms.list_rooms(session, user=user)
-left, middle, right = st.columns([2, 1, 2])
+left, middle, right = st.columns([2, 1.5, 2])
 window = left.date_input(
     t("usage.window"), value=(today - timedelta(days=27), today), key="usage_window", format="DD.MM.YYYY"
 )

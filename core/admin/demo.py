@@ -13,7 +13,7 @@ from core.access import addon, settings
 from core.access.auth import add_user
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.booking.rooms import RoomInput, create_room, grant
-from core.kernel.models import Booking, Group, MeetingSession, Room, User
+from core.kernel.models import Appointment, Booking, Group, MeetingSession, Room, User
 from core.reporting.history import record_demo_sessions
 
 DEMO_PASSWORD = "roomdesk-demo"
@@ -163,6 +163,7 @@ def _seed_history(session: Session, today: date, rooms: dict[str, Room], rng: ra
         .order_by(Booking.room_id, Booking.starts_at)
     ).all()
     by_id = {room.id: room for room in rooms.values()}
+    subjects = dict(session.exec(select(Appointment.id, Appointment.subject)).all())
     rows: list[MeetingSession] = []
 
     def held(room: Room, start: datetime, end: datetime, subject: str, people: int) -> None:
@@ -200,7 +201,7 @@ def _seed_history(session: Session, today: date, rooms: dict[str, Room], rng: ra
             end = nxt.starts_at + timedelta(minutes=rng.randint(10, 20))
         end = max(end, start + timedelta(minutes=10))
         free_from[b.room_id] = end
-        held(room, start, end, "", rng.randint(2, 9))
+        held(room, start, end, subjects.get(b.appointment_id, ""), rng.randint(2, 9))
     for day_back, name, hour in [(2, "Sales 2", 18), (6, "Board Room", 7), (9, "Support Desk", 17)]:
         start = _at(today - timedelta(days=day_back), hour, 10)  # someone used the credentials without booking
         if start + timedelta(minutes=40) <= until:

@@ -175,6 +175,8 @@ def meet_now(
     with session_scope(engine) as session:
         addon.ensure_may_use_goto(session, user)
         accounts = accounts_to_watch(session)
+    if not accounts:
+        raise RoomDeskError("error.meet_now_none_linked")
     status = live.snapshot(accounts, wait=1.0) if live else {}
     subject = translate("now.meet_now_subject", user.language or "en", name=user.display_name)
     tried: set[int] = set()

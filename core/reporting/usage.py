@@ -103,12 +103,13 @@ def compute_usage(
     room_ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> UsageReport:
-    """Usage of every room in [start, end), bookings and sessions counted in the period they start in."""
+    """Usage of every room in [start, min(end, now)), bookings and sessions counted in the period they start in."""
     if by not in PERIODS:
         raise ValidationFailed([RoomDeskError("error.usage_period", field="by", periods=", ".join(PERIODS))])
     if end <= start:
         raise ValidationFailed([RoomDeskError("error.usage_window", field="to")])
     tz, now = ZoneInfo(zone), now or utcnow()
+    end = max(start, min(end, now))  # usage is what happened: bookings still ahead are not compared yet
     names = {rid: name for rid, name in session.exec(select(Room.id, Room.name))}
     accounts_of = {rid: acc for rid, acc in session.exec(select(Room.id, Room.goto_account))}
     covered = coverage(session)
@@ -157,7 +158,10 @@ def compute_usage(
         )
         for kind, flagged in (("unbooked_use", unbooked), ("overrun", s.id in overruns)):
             if flagged:
-                events.append({"kind": kind, "room_id": s.room_id, "start": s.start, "end": s.end, "session": s.id})
+                events.append(
+                    {"kind": kind, "room_id": s.room_id, "start": s.start, "end": s.end, "session": s.id}
+                    | ({} if unbooked else {"booking": matches[s.id]})
+                )
 
     rows = _aggregate(records, names)
     events_frame = _events(session, events, names, subjects, attendees)
@@ -226,7 +230,8 @@ def _events(
             "room": names.get(e["room_id"], ""),  # type: ignore[arg-type]
             "start": e["start"],
             "end": e["end"],
-            "subject": booked.get(e["booking"], "") if "booking" in e else subjects.get(e["session"], ""),  # type: ignore[arg-type]
+            # GoTo's subject of the session; the booking's where GoTo has none (or it is a no-show)
+            "subject": subjects.get(e.get("session"), "") or booked.get(e.get("booking"), ""),  # type: ignore[arg-type]
             "attendees": attendees.get(e["session"], 0) if "session" in e else 0,  # type: ignore[arg-type]
         }
         for e in events
