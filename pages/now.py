@@ -63,6 +63,8 @@ def room_cards() -> None:
         with columns[k % 3].container(border=True, key=f"room_now_{room.room_id}"):
             st.markdown(f"**{room.name}**")
             st.markdown(_status(room))
+            if room.running:
+                st.caption(t("now.running" if room.running_booked else "now.running_unbooked", subject=room.running))
             if room.current:
                 st.caption(t("now.booked_now", subject=room.current.subject, until=_hm(room.current.ends_at)))
             if room.next:
@@ -80,9 +82,9 @@ def _hm(moment: datetime) -> str:
 def _status(room: board.RoomNow) -> str:
     free = t("now.free_until", time=_hm(room.free_until)) if room.free_until else t("now.free_week")
     if room.running and not room.running_booked:
-        badge = f":red-badge[:material/warning: {t('now.running_unbooked', subject=room.running)}]"
+        badge = f":red-badge[:material/warning: {t('now.running_unbooked_badge')}]"
     elif room.running:
-        badge = f":orange-badge[:material/videocam: {t('now.running', subject=room.running)}]"
+        badge = f":orange-badge[:material/videocam: {t('now.running_badge')}]"
     elif room.current:
         badge = f":orange-badge[{t('now.booked_badge')}]"
     else:

@@ -157,6 +157,17 @@ def _free_rooms(
 _IDLE = AccountLive((), datetime.min)
 
 
+def _nothing_free(
+    session: Session, user: User, start: datetime, minutes: int, live: dict[str, AccountLive]
+) -> RoomDeskError:
+    """The refusal, naming the room that stays free longest (so a shorter meeting can be chosen)."""
+    for shorter in sorted((m for m in MEET_NOW_MINUTES if m < minutes), reverse=True):
+        rooms = _free_rooms(session, user, start, start + timedelta(minutes=shorter), live)
+        if rooms:
+            return RoomDeskError("error.meet_now_shorter", minutes=minutes, room=rooms[0].name, shorter=shorter)
+    return RoomDeskError("error.meet_now_no_room", minutes=minutes)
+
+
 def meet_now(
     engine: Engine,
     *,
@@ -184,7 +195,7 @@ def meet_now(
         with session_scope(engine, immediate=True) as session:
             candidates = [r for r in _free_rooms(session, user, start, end, status) if r.id not in tried]
             if not candidates:
-                raise RoomDeskError("error.meet_now_no_room", minutes=minutes)
+                raise _nothing_free(session, user, start, minutes, status)
             room = candidates[0]
             tried.add(room.id)  # type: ignore[arg-type]
             try:

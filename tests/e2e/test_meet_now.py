@@ -67,5 +67,5 @@ def test_meet_now_books_a_room_and_opens_the_meeting_as_host(browser, dashboard,
     meeting = opened.value
     meeting.wait_for_load_state()
     assert "You are the organizer; the meeting runs." in meeting.inner_text("body")
-    page.get_by_text("Running: Meet now (Alex Admin)").first.wait_for(timeout=30_000)
+    page.get_by_text("GoTo runs: Meet now (Alex Admin)").first.wait_for(timeout=30_000)
     context.close()

@@ -36,3 +36,13 @@ def test_meet_now_skips_booked_rooms_and_rooms_the_user_may_not_book(engine: Eng
     with pytest.raises(RoomDeskError) as refused:
         meet_now(engine, user=staff, minutes=90, api=goto.client)
     assert "No room you may book is free for the next 90 minutes" in refused.value.message("en")
+
+
+def test_when_nothing_is_free_that_long_meet_now_names_a_shorter_option(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+    setup = linked_room(engine, goto, sandbox)
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        make_booking(s, setup.room, now + timedelta(minutes=40), now + timedelta(hours=2), "Soon")
+    with pytest.raises(RoomDeskError) as refused:
+        meet_now(engine, user=setup.admin, minutes=60, api=goto.client)
+    assert refused.value.message("en").endswith(f"{setup.room.name} is free for 30 minutes.")
