@@ -26,10 +26,10 @@ class Span:
 
 
 def _key(session: Span, booking: Span) -> tuple[bool, timedelta, datetime, int]:
+    """min() over this key picks the booking: own meeting first, then the largest overlap, earlier, lower id."""
     overlap = min(session.end, booking.end) - max(session.start, booking.start)
     same_meeting = session.meeting_id is not None and session.meeting_id == booking.meeting_id
-    # max() over this key: own meeting first, then overlap; earlier start and lower id win ties (negated below)
-    return (same_meeting, overlap, -booking.start.timestamp(), -booking.id)  # type: ignore[return-value]
+    return (not same_meeting, -overlap, booking.start, booking.id)
 
 
 def match_sessions(bookings: list[Span], sessions: list[Span]) -> dict[int, int | None]:
@@ -48,7 +48,7 @@ def match_sessions(bookings: list[Span], sessions: list[Span]) -> dict[int, int 
         hi = bisect_left(starts, session.end)
         lo = bisect_left(starts, session.start - longest)
         candidates = [b for b in rows[lo:hi] if b.end > session.start]
-        result[session.id] = max(candidates, key=lambda b: _key(session, b)).id if candidates else None
+        result[session.id] = min(candidates, key=lambda b: _key(session, b)).id if candidates else None
     return result
 
 

@@ -71,26 +71,71 @@ def period_of(moment: datetime, zone: ZoneInfo, by: str) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def _bookings(session: Session, start: datetime, end: datetime, room_ids: list[int] | None) -> list[tuple]:
+def _frame(session: Session, query: sa.Select, columns: list[str], times: tuple[str, ...]) -> pd.DataFrame:
+    """The query's rows as a frame; times arrive as text (no per-row conversion) and are parsed at once."""
+    rows = [tuple(row) for row in session.connection().execute(query)]  # plain tuples: pandas probes Row objects
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for column in times:
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601", utc=True)
+    return frame
+
+
+def _near(column: sa.ColumnElement, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    # Nothing lasts longer than MAX_DURATION: anything that can overlap the window starts in this range.
+    return sa.and_(column >= start - MAX_DURATION, column < end + MAX_DURATION)
+
+
+def _bookings(session: Session, start: datetime, end: datetime, room_ids: list[int] | None) -> pd.DataFrame:
     query = (
-        select(Booking.id, Booking.room_id, Booking.starts_at, Booking.ends_at, GotoMeetingData.meeting_id)
+        sa.select(
+            Booking.id,
+            Booking.room_id,
+            sa.type_coerce(Booking.starts_at, sa.String),
+            sa.type_coerce(Booking.ends_at, sa.String),
+            GotoMeetingData.meeting_id,
+        )
         .outerjoin(GotoMeetingData, GotoMeetingData.appointment_id == Booking.appointment_id)
-        .where(Booking.starts_at >= start - MAX_DURATION, Booking.starts_at < end + MAX_DURATION)
+        .where(_near(Booking.starts_at, start, end))
     )
     if room_ids is not None:
         query = query.where(Booking.room_id.in_(room_ids))
-    return list(session.exec(query).all())
+    return _frame(session, query, ["id", "room_id", "start", "end", "meeting_id"], ("start", "end"))
 
 
-def _sessions(session: Session, start: datetime, end: datetime, room_ids: list[int] | None) -> list[MeetingSession]:
-    query = select(MeetingSession).where(
-        MeetingSession.room_id.is_not(None),
-        MeetingSession.starts_at >= start - MAX_DURATION,
-        MeetingSession.starts_at < end + MAX_DURATION,
-    )
+def _sessions(session: Session, start: datetime, end: datetime, room_ids: list[int] | None) -> pd.DataFrame:
+    query = sa.select(
+        MeetingSession.id,
+        MeetingSession.room_id,
+        sa.type_coerce(MeetingSession.starts_at, sa.String),
+        sa.type_coerce(MeetingSession.ends_at, sa.String),
+        MeetingSession.meeting_id,
+        MeetingSession.attendees,
+        MeetingSession.subject,
+    ).where(MeetingSession.room_id.is_not(None), _near(MeetingSession.starts_at, start, end))
     if room_ids is not None:
         query = query.where(MeetingSession.room_id.in_(room_ids))
-    return list(session.exec(query).all())
+    columns = ["id", "room_id", "start", "end", "meeting_id", "attendees", "subject"]
+    return _frame(session, query, columns, ("start", "end"))
+
+
+def _spans(frame: pd.DataFrame) -> list[Span]:
+    starts, ends = frame["start"].dt.to_pydatetime(), frame["end"].dt.to_pydatetime()
+    meeting_ids = frame["meeting_id"].where(frame["meeting_id"].notna(), None)
+    return [
+        Span(int(i), int(r), s, e, m)
+        for i, r, s, e, m in zip(frame["id"], frame["room_id"], starts, ends, meeting_ids, strict=True)
+    ]
+
+
+def periods(moments: pd.Series, zone: str, by: str) -> pd.Series:
+    """`period_of` for a whole column at once."""
+    local = moments.dt.tz_convert(zone)
+    if by == "day":
+        return local.dt.strftime("%Y-%m-%d")
+    if by == "week":
+        iso = local.dt.isocalendar()
+        return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    return local.dt.strftime("%Y-%m")
 
 
 def compute_usage(
@@ -108,63 +153,39 @@ def compute_usage(
         raise ValidationFailed([RoomDeskError("error.usage_period", field="by", periods=", ".join(PERIODS))])
     if end <= start:
         raise ValidationFailed([RoomDeskError("error.usage_window", field="to")])
-    tz, now = ZoneInfo(zone), now or utcnow()
+    ZoneInfo(zone)  # an unknown zone is refused before any work
+    now = now or utcnow()
     end = max(start, min(end, now))  # usage is what happened: bookings still ahead are not compared yet
     names = {rid: name for rid, name in session.exec(select(Room.id, Room.name))}
     accounts_of = {rid: acc for rid, acc in session.exec(select(Room.id, Room.goto_account))}
     covered = coverage(session)
-    booking_rows = _bookings(session, start, end, room_ids)
-    session_rows = _sessions(session, start, end, room_ids)
-    bookings = [Span(b[0], b[1], b[2], b[3], b[4]) for b in booking_rows]
-    sessions = [Span(s.id, s.room_id, s.starts_at, s.ends_at, s.meeting_id) for s in session_rows]  # type: ignore[arg-type]
+    booked, held_at = _bookings(session, start, end, room_ids), _sessions(session, start, end, room_ids)
+    bookings, sessions = _spans(booked), _spans(held_at)
     matches = match_sessions(bookings, sessions)
     overruns = overrunning(bookings, sessions, matches)
     held = {b for b in matches.values() if b is not None}
-    attendees = {s.id: s.attendees for s in session_rows}
-    subjects = {s.id: s.subject for s in session_rows}
 
-    records: list[dict[str, object]] = []
-    events: list[dict[str, object]] = []
-    for b in bookings:
-        if not start <= b.start < end:
-            continue
-        known_until = covered.get(accounts_of.get(b.room_id) or "")
-        no_show = b.id not in held and known_until is not None and b.end + NO_SHOW_GRACE <= min(known_until, now)
-        records.append(
-            {
-                "room_id": b.room_id,
-                "period": period_of(b.start, tz, by),
-                "bookings": 1,
-                "hours_booked": (b.end - b.start).total_seconds() / 3600,
-                "no_shows": int(no_show),
-            }
-        )
-        if no_show:
-            events.append({"kind": "no_show", "room_id": b.room_id, "start": b.start, "end": b.end, "booking": b.id})
-    for s in sessions:
-        if not start <= s.start < end:
-            continue
-        unbooked = matches[s.id] is None
-        records.append(
-            {
-                "room_id": s.room_id,
-                "period": period_of(s.start, tz, by),
-                "sessions": 1,
-                "hours_held": (s.end - s.start).total_seconds() / 3600,
-                "unbooked_use": int(unbooked),
-                "overruns": int(s.id in overruns),
-                "attendees": attendees[s.id],
-            }
-        )
-        for kind, flagged in (("unbooked_use", unbooked), ("overrun", s.id in overruns)):
-            if flagged:
-                events.append(
-                    {"kind": kind, "room_id": s.room_id, "start": s.start, "end": s.end, "session": s.id}
-                    | ({} if unbooked else {"booking": matches[s.id]})
-                )
+    lo, hi = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
+    known = booked["room_id"].map(lambda r: covered.get(accounts_of.get(r) or ""))
+    known_until = pd.to_datetime(known, utc=True).fillna(pd.Timestamp.min.tz_localize("UTC"))
+    booked = booked.assign(
+        no_shows=(
+            ~booked["id"].isin(held) & (booked["end"] + NO_SHOW_GRACE <= known_until.clip(upper=pd.Timestamp(now)))
+        ).astype(int),
+        bookings=1,
+        hours_booked=(booked["end"] - booked["start"]).dt.total_seconds() / 3600,
+    )[lambda f: (f["start"] >= lo) & (f["start"] < hi)]
+    matched = held_at["id"].map(matches)
+    held_at = held_at.assign(
+        sessions=1,
+        hours_held=(held_at["end"] - held_at["start"]).dt.total_seconds() / 3600,
+        unbooked_use=matched.isna().astype(int),
+        overruns=held_at["id"].isin(overruns).astype(int),
+        booking=matched,
+    )[lambda f: (f["start"] >= lo) & (f["start"] < hi)]
 
-    rows = _aggregate(records, names)
-    events_frame = _events(session, events, names, subjects, attendees)
+    rows = _aggregate([booked, held_at], names, zone, by)
+    events_frame = _events(session, booked, held_at, names)
     inside = [s for s in sessions if s.start < end and s.end > start]
     booked_inside = [b for b in bookings if b.start < end and b.end > start]
     peak, peak_at = peak_concurrency(inside)
@@ -191,13 +212,13 @@ def usage_report(
     return compute_usage(session, start=start, end=end, zone=zone, by=by, room_ids=room_ids, now=now)
 
 
-def _aggregate(records: list[dict[str, object]], names: dict[int, str]) -> pd.DataFrame:
-    if not records:
+def _aggregate(parts: list[pd.DataFrame], names: dict[int, str], zone: str, by: str) -> pd.DataFrame:
+    parts = [p.assign(period=periods(p["start"], zone, by)) for p in parts if not p.empty]
+    if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    frame = pd.DataFrame.from_records(records).fillna(0)
+    frame = pd.concat(parts, ignore_index=True)
     for column in COLUMNS[2:]:
-        if column not in frame:
-            frame[column] = 0
+        frame[column] = frame[column].fillna(0) if column in frame else 0
     grouped = frame.groupby(["room_id", "period"], as_index=False)[COLUMNS[2:]].sum()
     grouped["room"] = grouped["room_id"].map(names)
     for column in ("bookings", "sessions", "no_shows", "unbooked_use", "overruns", "attendees"):
@@ -207,33 +228,32 @@ def _aggregate(records: list[dict[str, object]], names: dict[int, str]) -> pd.Da
     return grouped.sort_values(["room", "period"], ignore_index=True)[COLUMNS]
 
 
-def _events(
-    session: Session,
-    events: list[dict[str, object]],
-    names: dict[int, str],
-    subjects: dict[int, str],
-    attendees: dict[int, int],
-) -> pd.DataFrame:
-    if not events:
+def _events(session: Session, booked: pd.DataFrame, held_at: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
+    """Every no-show, unbooked use and overrun, with the subject GoTo reported (else the booking's)."""
+    no_shows = booked[booked["no_shows"] == 1].assign(kind="no_show", subject="", attendees=0)
+    unbooked = held_at[held_at["unbooked_use"] == 1].assign(kind="unbooked_use", booking=None)
+    overran = held_at[held_at["overruns"] == 1].assign(kind="overrun")
+    frame = pd.concat(
+        [
+            f[["kind", "room_id", "start", "end", "subject", "attendees"]].assign(booking=f.get("booking", f["id"]))
+            for f in (no_shows, unbooked, overran)
+        ],
+        ignore_index=True,
+    )
+    if frame.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
-    booking_ids = [e["booking"] for e in events if "booking" in e]
-    booked = dict(
+    wanted = [int(b) for b in frame["booking"].dropna().unique()]
+    subjects = dict(
         session.exec(
             select(Booking.id, Appointment.subject)
             .join(Appointment, Appointment.id == Booking.appointment_id)
-            .where(Booking.id.in_(booking_ids))
+            .where(Booking.id.in_(wanted))
         ).all()
     )
-    rows = [
-        {
-            "kind": e["kind"],
-            "room": names.get(e["room_id"], ""),  # type: ignore[arg-type]
-            "start": e["start"],
-            "end": e["end"],
-            # GoTo's subject of the session; the booking's where GoTo has none (or it is a no-show)
-            "subject": subjects.get(e.get("session"), "") or booked.get(e.get("booking"), ""),  # type: ignore[arg-type]
-            "attendees": attendees.get(e["session"], 0) if "session" in e else 0,  # type: ignore[arg-type]
-        }
-        for e in events
+    frame["subject"] = [
+        subject or subjects.get(int(b) if pd.notna(b) else -1, "")
+        for subject, b in zip(frame["subject"], frame["booking"], strict=True)
     ]
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values(["start", "room"], ignore_index=True)
+    frame["room"] = frame["room_id"].map(names)
+    frame["start"], frame["end"] = frame["start"].dt.to_pydatetime(), frame["end"].dt.to_pydatetime()
+    return frame.sort_values(["start", "room"], ignore_index=True)[EVENT_COLUMNS]

@@ -115,3 +115,28 @@ def test_a_meeting_started_through_room_desk_and_ended_is_collected_as_held(  # 
         report = compute_usage(s, start=now - timedelta(hours=1), end=now + timedelta(hours=1), zone="UTC")
     [row] = report.rows.to_dict("records")
     assert (row["bookings"], row["sessions"], row["unbooked_use"], row["no_shows"], row["attendees"]) == (1, 1, 0, 0, 1)
+
+
+@pytest.mark.postgres
+def test_usage_and_collection_work_on_postgresql(pg_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """The history tables migrate on PostgreSQL; storing twice keeps one row; the report reads its times."""
+    from core.goto.history import PastSession
+    from core.kernel.db import upgrade
+    from tests.conftest import make_room
+
+    upgrade(pg_engine)
+    day = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    with session_scope(pg_engine) as s:
+        room = make_room(s, name="Sales 1", goto_account="pg@example.org")
+        make_booking(s, room, day, day + timedelta(hours=1), "Held")
+        make_booking(s, room, day + timedelta(hours=2), day + timedelta(hours=3), "Nobody came")
+        room_id = room.id
+    past = [PastSession("s1", "m1", "Held", day, day + timedelta(minutes=45), 3)]
+    for _ in range(2):
+        history.store_sessions(
+            pg_engine, account="pg@example.org", room_id=room_id, sessions=past, collected_until=day + timedelta(days=1)
+        )
+    with session_scope(pg_engine) as s:
+        report = compute_usage(s, start=day - timedelta(hours=1), end=day + timedelta(hours=12), zone="Europe/Berlin")
+    [row] = report.rows.to_dict("records")
+    assert (row["sessions"], row["hours_held"], row["no_shows"], row["attendees"]) == (1, 0.75, 1, 3)
