@@ -1,4 +1,4 @@
-"""Conflicts (staff): every overbooked slot, soonest first; move an appointment in one click, or resolve all."""
+"""Conflicts (staff): every overbooked slot, soonest first; move a booking in one click, or resolve all."""
 
 from __future__ import annotations
 
@@ -57,20 +57,22 @@ with tab_list:
                     t("conflicts.move_to"),
                     list(names),
                     format_func=names.get,
-                    key=f"target_{n}_{item.appointment_id}",
+                    key=f"target_{n}_{item.booking_id}",
                     label_visibility="collapsed",
                 )
-                if right.button(t("conflicts.move", room=names[target]), key=f"move_{n}_{item.appointment_id}"):
+                if right.button(t("conflicts.move", room=names[target]), key=f"move_{n}_{item.booking_id}"):
                     try:
-                        conflict_desk.move_appointment(
+                        moved = conflict_desk.move_booking(
                             engine(),
                             user=user,
-                            appointment_id=item.appointment_id,
+                            booking_id=item.booking_id,
                             room_id=target,
                             api=goto().client,
                             notify=notify,
                         )
-                        flash(t("conflicts.moved", subject=item.subject, room=names[target]))
+                        done = t("conflicts.moved", subject=item.subject, room=names[target])
+                        pending = moved.meeting.state == "pending"
+                        flash(done + (" " + t("rules.move_meeting_pending") if pending else ""))
                         st.rerun()
                     except RoomDeskError as err:
                         error(err)
@@ -85,10 +87,10 @@ with tab_all:
             st.dataframe(
                 [
                     {
-                        t("appointments.subject"): r["subject"],
-                        t("appointments.when"): when(r["start"], r["end"]),
-                        t("conflicts.from"): r["from"],
-                        t("conflicts.to"): r["to"],
+                        t("appointments.subject"): r.subject,
+                        t("appointments.when"): when(r.start, r.end),
+                        t("conflicts.from"): r.from_room,
+                        t("conflicts.to"): r.to_room,
                     }
                     for r in plan.rows
                 ],
@@ -104,8 +106,8 @@ with tab_all:
                 engine(), user=user, moves=plan.moves, api=goto().client, notify=notify
             )
             st.session_state.pop("plan", None)
-            for appointment_id, message in failures.items():
-                st.error(f"#{appointment_id}: {message}")
+            for booking_id, message in failures.items():
+                st.error(f"#{booking_id}: {message}")
             if not failures:
                 flash(t("conflicts.applied", count=len(plan.moves)))
                 st.rerun()

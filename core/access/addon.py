@@ -21,7 +21,7 @@ from core.access.permissions import bookable_room_ids, group_ids, require_role
 from core.access.settings import get_value, put_value
 from core.kernel import audit
 from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError, ValidationFailed
-from core.kernel.models import GROUP_ALL, GROUP_EXTERNAL, GROUP_NONE, Booking, Group, Membership, Role, Room, User
+from core.kernel.models import GROUP_ALL, GROUP_EXTERNAL, GROUP_NONE, Group, Membership, Role, Room, User
 
 AUTHORIZED_GROUPS, RUN_AS_USER = "goto.authorized_groups", "goto.run_as_user"
 
@@ -206,27 +206,6 @@ def effective_user(session: Session, user: User) -> User:
     if substitute is None and is_external(session, user):
         raise PermissionDenied("error.addon_external_needs_run_as", user=user.display_name)
     return substitute or user
-
-
-def authorize_goto_save(
-    session: Session, *, user: User, room: Room | None, appointment_id: int | None = None
-) -> Acting:
-    """The rules for saving an appointment that books (or gives up) a GoTo room; called by save_appointment."""
-    had_room = (
-        appointment_id is not None
-        and session.exec(select(Booking.id).where(Booking.appointment_id == appointment_id)).first() is not None
-    )
-    if room is None and not had_room:
-        return Acting(user, user)  # no GoTo room involved: an ordinary appointment
-    ensure_may_use_goto(session, user)
-    with run_as(session, user) as acting:
-        if acting.switched:
-            ensure_may_use_goto(session, acting.effective)
-            if room is not None and room.id not in bookable_room_ids(session, acting.effective):
-                raise PermissionDenied(
-                    "error.addon_run_as_cannot_book", field="room", user=acting.effective.display_name, room=room.name
-                )
-    return acting
 
 
 def settings_warnings(session: Session, names: list[str], substitute: User | None) -> list[RoomDeskError]:

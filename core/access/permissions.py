@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.kernel.errors import PermissionDenied
-from core.kernel.models import GROUP_ALL, Group, Membership, Role, Room, RoomPermission, User
+from core.kernel.models import GROUP_ALL, GROUP_NONE, Group, Membership, Role, Room, RoomPermission, User
 
 
 def require_role(user: User | None, *roles: Role | str) -> User:
@@ -19,8 +19,17 @@ def require_role(user: User | None, *roles: Role | str) -> User:
 
 
 def group_ids(session: Session, user: User) -> list[int]:
-    """The groups a user belongs to, including the built-in "All" (everybody is in it implicitly)."""
-    ids = list(session.exec(select(Membership.group_id).where(Membership.user_id == user.id)))
+    """The groups a user belongs to, including the built-in "All" (everybody is in it implicitly).
+
+    "None" is never among them: it stands for nobody, so nothing granted to it reaches anyone.
+    """
+    ids = list(
+        session.exec(
+            select(Membership.group_id)
+            .join(Group, col(Group.id) == Membership.group_id)
+            .where(Membership.user_id == user.id, Group.name != GROUP_NONE)
+        )
+    )
     everybody = session.exec(select(Group.id).where(Group.name == GROUP_ALL)).first()
     return ids + ([everybody] if everybody is not None else [])
 

@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from core.access import policy
 from core.booking.appointments import EARLIEST, LATEST, MAX_DURATION
 from core.booking.rooms import GOTO_ACCOUNT
 from core.kernel import audit
@@ -320,6 +321,7 @@ def import_bookings(
     plan_meetings: bool = True,
 ) -> ImportResult:
     """Import a bookings CSV whole, or reject it whole with every bad line (ImportRejected)."""
+    policy.authorize_import(actor)
     data, lines = read_csv(source)
     rooms = _rooms(session)
     rows = validate(data, lines, rooms, create_rooms=create_rooms)

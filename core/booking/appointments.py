@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core.access import addon
-from core.access.permissions import bookable_room_ids, require_role
+from core.access import policy
+from core.access.permissions import require_role
 from core.access.settings import forbid_overbooking
+from core.booking.availability import MAX_DURATION, lock_room, overlapping_appointments
 from core.kernel import audit
 from core.kernel.errors import (
     NotFound,
     OverbookingWarning,
-    PermissionDenied,
     RoomDeskError,
     StaleAppointment,
     ValidationFailed,
@@ -26,7 +26,6 @@ from core.kernel.models import Appointment, Booking, Participant, Role, Room, Us
 from core.meetings import jobs as meetings
 from core.meetings.invitations import compose_note, split_note
 
-MAX_DURATION = timedelta(hours=24)
 MAX_SUBJECT = 200
 MAX_NOTE = 100_000
 EARLIEST, LATEST = 2000, 2100
@@ -103,35 +102,8 @@ def validate(data: AppointmentInput) -> list[RoomDeskError]:
     return problems
 
 
-def overlapping_appointments(
-    session: Session, *, room_id: int, start: datetime, end: datetime, exclude_appointment_id: int | None = None
-) -> list[dict[str, object]]:
-    """Other appointments holding the room during [start, end); back-to-back does not count."""
-    query = (
-        select(
-            Appointment.id,
-            Appointment.subject,
-            Booking.starts_at,
-            Booking.ends_at,
-            sa.func.coalesce(User.display_name, Appointment.organizer_name),
-        )
-        .join(Booking, Booking.appointment_id == Appointment.id)
-        .outerjoin(User, User.id == Appointment.organizer_id)
-        .where(Booking.room_id == room_id, Booking.starts_at < end, Booking.ends_at > start)
-        .order_by(Booking.starts_at)
-    )
-    if exclude_appointment_id is not None:
-        query = query.where(Booking.appointment_id != exclude_appointment_id)
-    return [{"id": i, "subject": s, "start": b, "end": e, "organizer": o} for i, s, b, e, o in session.exec(query)]
-
-
-def _lock_room(session: Session, room_id: int) -> None:
-    """Serialise check-and-book per room on PostgreSQL (SQLite callers hold an immediate transaction)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": 7001, "k2": room_id})
-
-
-def _checked_room(session: Session, user: User, room_ids: tuple[int, ...]) -> Room | None:
+def room_to_book(session: Session, room_ids: tuple[int, ...]) -> Room | None:
+    """The room an input names, if it exists and is active (whether the user may book it is the policy's)."""
     if not room_ids:
         return None
     room = session.get(Room, room_ids[0])
@@ -139,15 +111,23 @@ def _checked_room(session: Session, user: User, room_ids: tuple[int, ...]) -> Ro
         raise ValidationFailed([RoomDeskError("error.room_unknown", field="room", room=room_ids[0])])
     if not room.active:
         raise ValidationFailed([RoomDeskError("error.room_inactive", field="room", room=room.name)])
-    if room.id not in bookable_room_ids(session, user):
-        raise PermissionDenied("error.room_booking_denied", field="room", room=room.name)
     return room
+
+
+def held_room(session: Session, appointment: Appointment | None) -> Room | None:
+    """The room an appointment books now (a series: its own room), for the policy's "from" side."""
+    if appointment is None:
+        return None
+    if appointment.rrule is not None:
+        return session.get(Room, appointment.series_room_id) if appointment.series_room_id else None
+    booking = session.exec(select(Booking).where(Booking.appointment_id == appointment.id)).first()
+    return session.get(Room, booking.room_id) if booking else None
 
 
 def _check_overbooking(
     session: Session, room: Room, data: AppointmentInput, appointment_id: int | None, confirmed: bool
 ) -> list[dict[str, object]]:
-    _lock_room(session, room.id)  # type: ignore[arg-type]
+    lock_room(session, room.id)  # type: ignore[arg-type]
     clashes = overlapping_appointments(
         session,
         room_id=room.id,
@@ -188,9 +168,10 @@ def save_appointment(
     known = set(session.exec(select(User.id).where(User.id.in_(data.participant_ids), User.active)))
     if len(known) != len(set(data.participant_ids)):
         raise ValidationFailed([RoomDeskError("error.participant_unknown", field="participants")])
-    room = _checked_room(session, user, data.room_ids)
-    acting = addon.authorize_goto_save(session, user=user, room=room, appointment_id=appointment_id)
-    existing = _load_for_change(session, appointment_id, expected_version) if appointment_id else None
+    room = room_to_book(session, data.room_ids)
+    held = held_room(session, session.get(Appointment, appointment_id)) if appointment_id else None
+    acting = policy.authorize_booking(session, user=user, from_room=held, to_room=room)
+    existing = load_for_change(session, appointment_id, expected_version) if appointment_id else None
     if existing is not None and existing.rrule is not None:  # a series is saved with its rule (core.series.booking)
         raise ValidationFailed([RoomDeskError("error.series_edit_as_series", field="subject")])
     clashes = _check_overbooking(session, room, data, appointment_id, confirm_overbooking) if room else []
@@ -211,7 +192,7 @@ def save_appointment(
     session.add(appt)
     session.flush()
     _store_booking(session, appt, room)
-    _store_participants(session, appt.id, data.participant_ids)  # type: ignore[arg-type]
+    store_participants(session, appt.id, data.participant_ids)  # type: ignore[arg-type]
     if meetings.wants_meeting(session, appt.id, room.id if room else None):  # type: ignore[arg-type]
         meetings.plan_sync(session, appt.id)  # type: ignore[arg-type]  (the intent commits with the save)
     after = audit.snapshot(appt) | {"room_id": room.id if room else None, "overbooked_with": [c["id"] for c in clashes]}
@@ -228,7 +209,7 @@ def save_appointment(
     return appt
 
 
-def _load_for_change(session: Session, appointment_id: int, expected_version: int | None) -> Appointment:
+def load_for_change(session: Session, appointment_id: int, expected_version: int | None) -> Appointment:
     """The appointment, with its version bumped atomically; refuses if someone saved in between."""
     if session.get(Appointment, appointment_id) is None:
         raise NotFound("error.appointment_unknown")
@@ -263,7 +244,7 @@ def _store_booking(session: Session, appt: Appointment, room: Room | None) -> No
     session.add(booking)
 
 
-def _store_participants(session: Session, appointment_id: int, user_ids: tuple[int, ...]) -> None:
+def store_participants(session: Session, appointment_id: int, user_ids: tuple[int, ...]) -> None:
     session.execute(sa.delete(Participant).where(Participant.appointment_id == appointment_id))
     for uid in dict.fromkeys(user_ids):
         session.add(Participant(appointment_id=appointment_id, user_id=uid))
@@ -274,8 +255,12 @@ def delete_appointment(session: Session, *, user: User, appointment_id: int, exp
 
     Returns the job that deletes its GoTo meeting (run it after the commit), if it had one.
     """
-    require_role(user, Role.staff, Role.admin)
-    appt = _load_for_change(session, appointment_id, expected_version)
+    if session.get(Appointment, appointment_id) is None:
+        raise NotFound("error.appointment_unknown")
+    acting = policy.authorize_booking(
+        session, user=user, from_room=held_room(session, session.get(Appointment, appointment_id))
+    )
+    appt = load_for_change(session, appointment_id, expected_version)
     job_id = meetings.plan_delete(session, appointment_id)
     from core.series.occurrences import before_delete  # series need appointments; imported late to avoid a cycle
 
@@ -287,6 +272,7 @@ def delete_appointment(session: Session, *, user: User, appointment_id: int, exp
         entity="appointment",
         entity_id=appt.id,
         before=audit.snapshot(appt),
+        effective_user=acting.effective,
     )
     session.delete(appt)
     return job_id

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from core.access.permissions import bookable_room_ids, may_manage, require_role
 from core.kernel import audit
 from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError, ValidationFailed
-from core.kernel.models import Group, Role, Room, RoomPermission, User
+from core.kernel.models import GROUP_NONE, Group, Role, Room, RoomPermission, User
 
 # GoTo user names are e-mail addresses; a pragmatic check that catches typos without rejecting real ones.
 GOTO_ACCOUNT = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -150,6 +150,7 @@ def list_permissions(session: Session, *, user: User, room_id: int) -> list[Perm
         .outerjoin(Group, Group.id == RoomPermission.group_id)
         .where(RoomPermission.room_id == room_id)
     ).all()
+    rows = [(p, uname, gname) for p, uname, gname in rows if gname != GROUP_NONE]  # an old grant to nobody: none
     out = [
         PermissionRow(p.id, "user" if p.user_id else "group", uname or gname or "", p.may_book, p.may_manage)
         for p, uname, gname in rows
@@ -175,8 +176,11 @@ def grant(
         raise ValidationFailed([RoomDeskError("error.permission_subject", field="subject")])
     if user_id is not None and session.get(User, user_id) is None:
         raise NotFound("error.user_unknown", field="subject")
-    if group_id is not None and session.get(Group, group_id) is None:
+    group = session.get(Group, group_id) if group_id is not None else None
+    if group_id is not None and group is None:
         raise NotFound("error.group_unknown", field="subject", group=group_id)
+    if group is not None and group.name == GROUP_NONE:  # "None" means nobody: a right for it would mean nothing
+        raise ValidationFailed([RoomDeskError("rules.grant_group_none", field="subject", room=room.name)])
     perm = session.exec(
         select(RoomPermission).where(
             RoomPermission.room_id == room_id, RoomPermission.user_id == user_id, RoomPermission.group_id == group_id

@@ -1,25 +1,34 @@
-"""The conflict desk: overbooked slots with free rooms per appointment, moves, and resolve-all."""
+"""The conflict desk: overbooked slots with free rooms per booking, moves, and resolve-all.
+
+Its unit is the booking: a series holds one booking per occurrence, so an occurrence shows its own times,
+gets the rooms free on its own date, and a move moves exactly that occurrence. A series never gets a GoTo
+meeting; an occurrence that carries one (the first of a series made from an appointment) is opened as its
+own appointment first, so the meeting moves with it. Meetings move through the meeting jobs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from core.access.permissions import bookable_room_ids, require_role
-from core.booking.appointments import overlapping_appointments
+from core.access import policy
+from core.access.permissions import require_role
+from core.booking.appointments import room_to_book
+from core.booking.availability import free_rooms, lock_room, overlapping_appointments
 from core.conflicts.reassign import Item, plan_reassignment
 from core.conflicts.sweep import window_conflicts
-from core.goto import GotoApi, GotoError, MeetingSpec
+from core.goto import GotoApi
 from core.kernel import audit
 from core.kernel.db import session_scope
-from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError
-from core.kernel.models import Appointment, Booking, GotoMeetingData, MeetingJob, Role, Room, RoomLink, User, utcnow
+from core.kernel.errors import NotFound, RoomDeskError
+from core.kernel.models import Appointment, Booking, GotoMeetingData, Role, Room, User, utcnow
 from core.meetings import jobs as meetings
 from core.meetings import mail
+from core.series.booking import day_of
+from core.series.occurrences import open_occurrence
 
 
 class MoveFailed(RoomDeskError):
@@ -28,13 +37,15 @@ class MoveFailed(RoomDeskError):
 
 @dataclass(frozen=True)
 class Involved:
+    booking_id: int
     appointment_id: int
     subject: str
     organizer: str
-    start: datetime
+    start: datetime  # the booking's own times: an occurrence's, not its series' first
     end: datetime
     room_id: int
     free_rooms: list[tuple[int, str]]
+    series_id: int | None = None  # set when the booking is an occurrence its series still holds
 
 
 @dataclass(frozen=True)
@@ -46,204 +57,209 @@ class SlotView:
     appointments: list[Involved]
 
 
+@dataclass(frozen=True)
+class PlannedMove:
+    booking_id: int
+    appointment_id: int
+    subject: str
+    start: datetime
+    end: datetime
+    from_room: str
+    to_room: str
+
+
 @dataclass
 class Preview:
-    rows: list[dict[str, object]] = field(default_factory=list)  # appointment, subject, when, from, to
-    moves: dict[int, int] = field(default_factory=dict)  # appointment id -> room id
+    rows: list[PlannedMove] = field(default_factory=list)
+    moves: dict[int, int] = field(default_factory=dict)  # booking id -> room id
     extra_accounts: int = 0
     unplaced: list[tuple[datetime, datetime, list[str]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Moved:
+    room: str
+    appointment_id: int  # whose booking it is now: an occurrence opened to take its meeting along is its own
+    meeting: meetings.MeetingState
 
 
 def _organizer(session: Session, appt: Appointment) -> User | None:
     return session.get(User, appt.organizer_id) if appt.organizer_id else None
 
 
-def free_rooms_for(session: Session, appt: Appointment, *, exclude_room: int | None) -> list[tuple[int, str]]:
-    """Active rooms free for the whole appointment that its organizer may book."""
-    organizer = _organizer(session, appt)
-    allowed = bookable_room_ids(session, organizer) if organizer else set()
-    busy = select(Booking.room_id).where(
-        Booking.starts_at < appt.ends_at, Booking.ends_at > appt.starts_at, Booking.appointment_id != appt.id
+def free_rooms_for(session: Session, booking: Booking, *, user: User, organizer: User | None) -> list[tuple[int, str]]:
+    """Active rooms free for the whole booking that both the mover and the organizer may book."""
+    allowed = policy.rooms_to_move_to(session, user=user, organizer=organizer) - {booking.room_id}
+    [free] = free_rooms(
+        session, room_ids=allowed, slots=[(booking.starts_at, booking.ends_at)], exclude_booking_id=booking.id
     )
-    rooms = session.exec(select(Room.id, Room.name).where(Room.active, Room.id.not_in(busy)).order_by(Room.name))
-    return [(rid, name) for rid, name in rooms if rid in allowed and rid != exclude_room]
+    return free
 
 
 def conflict_list(session: Session, *, user: User, start: datetime, end: datetime, limit: int = 200) -> list[SlotView]:
-    """Every overbooked slot overlapping [start, end), soonest first, with what could move where."""
+    """Every overbooked slot overlapping [start, end), soonest first, with which booking could move where."""
     require_role(user, Role.staff, Role.admin)
     slots = window_conflicts(session, start=start, end=end).slots.sort_values(["start", "room"]).head(limit)
     views = []
     for slot in slots.itertuples():
         involved = []
-        for appointment_id in slot.appointment_ids:
-            appt = session.get(Appointment, int(appointment_id))
-            organizer = _organizer(session, appt)  # type: ignore[arg-type]
+        for booking_id in slot.ids:
+            booking = session.get(Booking, int(booking_id))
+            appt = session.get(Appointment, booking.appointment_id) if booking else None
+            if booking is None or appt is None or booking.id is None or appt.id is None:
+                continue
+            organizer = _organizer(session, appt)
             involved.append(
                 Involved(
+                    booking.id,
                     appt.id,
                     appt.subject,
-                    organizer.display_name if organizer else appt.organizer_name,  # type: ignore[union-attr, arg-type]
-                    appt.starts_at,
-                    appt.ends_at,
-                    int(slot.room_id),  # type: ignore[union-attr]
-                    free_rooms_for(session, appt, exclude_room=int(slot.room_id)),
+                    organizer.display_name if organizer else appt.organizer_name,
+                    booking.starts_at,
+                    booking.ends_at,
+                    booking.room_id,
+                    free_rooms_for(session, booking, user=user, organizer=organizer),
+                    appt.id if appt.rrule is not None else None,
                 )
-            )  # type: ignore[arg-type]
+            )
         views.append(
-            SlotView(slot.room, slot.start.to_pydatetime(), slot.end.to_pydatetime(), int(slot.concurrency), involved)
+            SlotView(
+                str(slot.room), slot.start.to_pydatetime(), slot.end.to_pydatetime(), int(slot.concurrency), involved
+            )
         )
     return views
 
 
-def move_appointment(
-    engine: Engine, *, user: User, appointment_id: int, room_id: int, api: GotoApi, notify: bool = False
-) -> Room:
-    """Re-book an appointment into another room; its GoTo meeting moves first, so a GoTo failure changes nothing."""
-    require_role(user, Role.staff, Role.admin)
-    with session_scope(engine) as session:
-        appt, booking = session.get(Appointment, appointment_id), _booking(session, appointment_id)
-        target = session.get(Room, room_id)
-        if appt is None or booking is None or target is None:
+def _carries_meeting(session: Session, series: Appointment, booking: Booking) -> bool:
+    """A series made from an appointment keeps that appointment's meeting for its first occurrence."""
+    return session.get(GotoMeetingData, series.id) is not None and day_of(
+        booking.starts_at, series.time_zone
+    ) == day_of(series.starts_at, series.time_zone)
+
+
+def move_booking(
+    engine: Engine, *, user: User, booking_id: int, room_id: int, api: GotoApi, notify: bool = False
+) -> Moved:
+    """Re-book one booking (one occurrence of a series) into another room; its meeting follows as a job."""
+    with session_scope(engine, immediate=True) as session:
+        booking = session.get(Booking, booking_id)
+        appt = session.get(Appointment, booking.appointment_id) if booking else None
+        if booking is None or appt is None or appt.id is None:
             raise NotFound("error.appointment_unknown")
-        organizer = _organizer(session, appt)
-        if organizer is None or room_id not in bookable_room_ids(session, organizer):
-            raise PermissionDenied("error.room_booking_denied", field="room", room=target.name)
-        linked = session.get(RoomLink, room_id) is not None
-        old = session.get(GotoMeetingData, appointment_id)
-        old_meeting = (old.account, old.meeting_id) if old and old.meeting_id else None
-        spec = MeetingSpec(appt.subject, appt.starts_at, appt.ends_at)
-        lang = organizer.language or "en"
+        target = room_to_book(session, (room_id,))
+        assert target is not None  # one room id given, one room back (or ValidationFailed)
+        policy.authorize_booking(
+            session,
+            user=user,
+            from_room=session.get(Room, booking.room_id),
+            to_room=target,
+            organizer=_organizer(session, appt),
+        )
+        lock_room(session, room_id)
         if overlapping_appointments(
-            session, room_id=room_id, start=appt.starts_at, end=appt.ends_at, exclude_appointment_id=appointment_id
+            session, room_id=room_id, start=booking.starts_at, end=booking.ends_at, exclude_booking_id=booking_id
         ):
             raise MoveFailed("error.move_taken", room=target.name)
-    meeting = None
-    if linked and target.goto_account:
-        try:
-            meeting = api.create_meeting(target.goto_account, spec)
-        except GotoError as err:
-            raise MoveFailed("error.move_failed", room=target.name, detail=str(err)) from err
-    try:
-        with session_scope(engine, immediate=True) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(sa.text("SELECT pg_advisory_xact_lock(7001, :r)"), {"r": room_id})
-            if overlapping_appointments(
-                session, room_id=room_id, start=spec.starts_at, end=spec.ends_at, exclude_appointment_id=appointment_id
-            ):
-                raise MoveFailed("error.move_taken", room=target.name)
-            booking = _booking(session, appointment_id)
-            before = booking.room_id  # type: ignore[union-attr]
-            booking.room_id = room_id  # type: ignore[union-attr]
-            session.add(booking)
-            session.execute(
-                sa.update(Appointment)
-                .where(Appointment.id == appointment_id)
-                .values(version=Appointment.version + 1, updated_at=utcnow())
-            )
-            meetings.store_meeting(
-                session,
-                appointment_id,
-                target.goto_account if meeting else None,
-                meeting,
-                meetings.spec_key(spec),
-                lang,
-                join_url=meeting.join_url if meeting else None,
-            )
-            if old_meeting:  # the old account's meeting goes; a job, so a GoTo hiccup cannot lose it
-                session.add(MeetingJob(kind="delete", account=old_meeting[0], meeting_id=old_meeting[1]))
-            audit.record(
-                session,
-                actor=user,
-                action="appointment.move",
-                entity="appointment",
-                entity_id=appointment_id,
-                before={"room_id": before},
-                after={"room_id": room_id},
-            )
-    except BaseException:
-        if meeting is not None:  # undo at GoTo what the database refused
-            try:
-                api.delete_meeting(target.goto_account, meeting.meeting_id)  # type: ignore[arg-type]
-            except GotoError:
-                pass
-        raise
-    meetings.run_due(engine, api, limit=5)
+        if appt.rrule is not None and _carries_meeting(session, appt, booking):
+            appt = open_occurrence(session, user=user, series_id=appt.id, start=booking.starts_at)
+            session.flush()
+            session.refresh(booking)  # opening handed this booking to the occurrence
+        before = booking.room_id
+        booking.room_id = room_id
+        session.add(booking)
+        appt.version, appt.updated_at = appt.version + 1, utcnow()  # an editor who loaded it before must reload
+        session.add(appt)
+        session.flush()
+        appointment_id = appt.id
+        assert appointment_id is not None
+        planned = meetings.wants_meeting(session, appointment_id, room_id)
+        if planned:
+            meetings.plan_sync(session, appointment_id)
+        audit.record(
+            session,
+            actor=user,
+            action="appointment.move",
+            entity="appointment",
+            entity_id=appointment_id,
+            before={"room_id": before, "booking_id": booking_id},
+            after={"room_id": room_id},
+        )
+        room_name = target.name
+    if planned:  # after the commit: GoTo is never called inside a transaction
+        state = meetings.sync_now(engine, api, appointment_id)
+    else:
+        with session_scope(engine) as session:
+            state = meetings.meeting_state(session, appointment_id)
     if notify:  # an updated invitation (same UID, higher SEQUENCE) with the new join link
         with session_scope(engine) as session:
             try:
-                mail.send_invitation(
-                    session, user=user, appointment_id=appointment_id, join_url=meeting.join_url if meeting else None
-                )
+                mail.send_invitation(session, user=user, appointment_id=appointment_id, join_url=state.join_url)
             except RoomDeskError:
                 pass  # nobody to notify: the move itself stands
-    return target
-
-
-def _booking(session: Session, appointment_id: int) -> Booking | None:
-    return session.exec(select(Booking).where(Booking.appointment_id == appointment_id)).first()
+    return Moved(room_name, appointment_id, state)
 
 
 def preview_resolution(session: Session, *, user: User, start: datetime, end: datetime) -> Preview:
-    """The fewest moves (respecting who may book what) that leave no overbooking in the range."""
+    """The fewest moves of bookings (respecting who may book what) that leave no overbooking in the range."""
     require_role(user, Role.staff, Role.admin)
     frame = window_conflicts(session, start=start, end=end).bookings
     appts = {
-        a.id: a for a in session.exec(select(Appointment).where(Appointment.id.in_(frame["appointment_id"].tolist())))
+        a.id: a
+        for a in session.exec(
+            select(Appointment).where(col(Appointment.id).in_(frame["appointment_id"].unique().tolist()))
+        )
     }
-    rights: dict[int, set[int]] = {}
+    rights: dict[int | None, frozenset[int]] = {}
     items = []
     for row in frame.itertuples():
         appt = appts[int(row.appointment_id)]
         if appt.organizer_id not in rights:
-            organizer = _organizer(session, appt)
-            rights[appt.organizer_id or 0] = bookable_room_ids(session, organizer) if organizer else set()
+            rights[appt.organizer_id] = frozenset(
+                policy.rooms_to_move_to(session, user=user, organizer=_organizer(session, appt))
+            )
         items.append(
             Item(
-                int(row.appointment_id),
+                int(row.id),
                 int(row.room_id),
                 row.start.to_pydatetime(),
                 row.end.to_pydatetime(),
-                frozenset(rights[appt.organizer_id or 0]),
+                rights[appt.organizer_id],
             )
         )
     plan = plan_reassignment(items)
     names = dict(session.exec(select(Room.id, Room.name)).all())
-    current = {i.id: i.room for i in items}
+    by_id = {i.id: i for i in items}
+    owner = dict(zip(frame["id"].astype(int), frame["appointment_id"].astype(int), strict=True))
     preview = Preview(moves=plan.moves, extra_accounts=plan.extra_accounts)
-    for appointment_id, room_id in sorted(plan.moves.items(), key=lambda m: appts[m[0]].starts_at):
-        appt = appts[appointment_id]
+    for booking_id, room_id in sorted(plan.moves.items(), key=lambda m: by_id[m[0]].start):
+        item, appt = by_id[booking_id], appts[owner[booking_id]]
         preview.rows.append(
-            {
-                "appointment_id": appointment_id,
-                "subject": appt.subject,
-                "start": appt.starts_at,
-                "end": appt.ends_at,
-                "from": names[current[appointment_id]],
-                "to": names[room_id],
-            }
+            PlannedMove(
+                booking_id, owner[booking_id], appt.subject, item.start, item.end, names[item.room], names[room_id]
+            )
         )
-    preview.unplaced = [(a, b, [appts[i].subject for i in ids]) for a, b, ids in plan.unplaced]
+    preview.unplaced = [(a, b, [appts[owner[i]].subject for i in ids]) for a, b, ids in plan.unplaced]
     return preview
 
 
 def apply_resolution(
     engine: Engine, *, user: User, moves: dict[int, int], api: GotoApi, notify: bool = False
 ) -> dict[int, str]:
-    """Apply a previewed plan move by move; each appointment ends moved or untouched. Errors per appointment."""
+    """Apply a previewed plan move by move (booking id -> room); each booking ends moved or untouched.
+
+    Returns the error per booking that could not move.
+    """
     waiting, failures = dict(moves), {}
     while waiting:  # a move into a room another planned move vacates waits for that one
         progressed = False
-        for appointment_id, room_id in list(waiting.items()):
+        for booking_id, room_id in list(waiting.items()):
             try:
-                move_appointment(
-                    engine, user=user, appointment_id=appointment_id, room_id=room_id, api=api, notify=notify
-                )
+                move_booking(engine, user=user, booking_id=booking_id, room_id=room_id, api=api, notify=notify)
                 progressed = True
-                del waiting[appointment_id]
-                failures.pop(appointment_id, None)
+                del waiting[booking_id]
+                failures.pop(booking_id, None)
             except RoomDeskError as err:
-                failures[appointment_id] = err.message(user.language or "en")
+                failures[booking_id] = err.message(user.language or "en")
         if not progressed:
             break
     return failures

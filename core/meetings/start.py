@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from core.access import addon
-from core.access.permissions import bookable_room_ids, require_role
+from core.access import policy
+from core.access.permissions import bookable_room_ids
 from core.goto import GotoApi, GotoError, GotoMeetingActive, GotoNotFound
 from core.kernel import audit
 from core.kernel.errors import NotFound, RoomDeskError
-from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Role, Room, RoomLink, User
+from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Room, RoomLink, User
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,7 @@ class AccountBusy(RoomDeskError):
 
 def start_meeting(session: Session, *, user: User, appointment_id: int, api: GotoApi) -> StartResult:
     """The URL to open now: host URL fetched fresh from GoTo, or the join URL for everybody else."""
-    require_role(user, Role.staff, Role.admin)
-    addon.ensure_may_use_goto(session, user)  # starting meetings is a GoTo feature (authorized groups)
+    policy.authorize_meeting_start(session, user=user)  # a GoTo feature: authorized groups, run-as for externals
     appt = session.get(Appointment, appointment_id)
     data = session.get(GotoMeetingData, appointment_id)
     if appt is None:

@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core.access import addon
+from core.access import policy
 from core.access.permissions import bookable_room_ids, require_role
 from core.access.settings import forbid_overbooking
+from core.booking import availability
 from core.booking.appointments import (
-    MAX_DURATION,
     AppointmentInput,
-    _checked_room,
-    _load_for_change,
-    _lock_room,
-    _store_participants,
+    held_room,
+    load_for_change,
+    room_to_book,
+    store_participants,
     validate,
 )
+from core.booking.availability import MAX_DURATION, lock_room
 from core.kernel import audit
 from core.kernel.errors import RoomDeskError, ValidationFailed
 from core.kernel.models import Appointment, Booking, MeetingJob, Role, Room, User, utcnow
@@ -99,32 +100,6 @@ def series_occurrences(
     )
 
 
-def _others(session: Session, room_id: int, lo: datetime, hi: datetime, exclude: int | None) -> list[dict[str, object]]:
-    query = (
-        select(
-            Booking.appointment_id,
-            Appointment.subject,
-            Booking.starts_at,
-            Booking.ends_at,
-            sa.func.coalesce(User.display_name, Appointment.organizer_name),
-            Booking.room_id,
-        )
-        .join(Appointment, Appointment.id == Booking.appointment_id)
-        .outerjoin(User, User.id == Appointment.organizer_id)
-        .where(
-            Booking.room_id == room_id,
-            Booking.starts_at < hi,
-            Booking.starts_at >= lo - MAX_DURATION,
-            Booking.ends_at > lo,
-        )
-        .order_by(Booking.starts_at)
-    )
-    if exclude is not None:
-        query = query.where(Booking.appointment_id != exclude)
-    keys = ("id", "subject", "start", "end", "organizer", "room_id")
-    return [dict(zip(keys, row)) for row in session.exec(query)]
-
-
 def _overlapping(
     rows: list[dict[str, object]], starts: list[datetime], start: datetime, end: datetime
 ) -> list[dict[str, object]]:
@@ -140,8 +115,14 @@ def find_conflicts(
     found = []
     for room_id in sorted({room for _, room in placed}):
         mine = [o for o, room in placed if room == room_id]
-        _lock_room(session, room_id)
-        rows = _others(session, room_id, mine[0].start, max(o.end for o in mine), exclude_appointment_id)
+        lock_room(session, room_id)
+        rows = availability.overlapping_appointments(
+            session,
+            room_id=room_id,
+            start=mine[0].start,
+            end=max(o.end for o in mine),
+            exclude_appointment_id=exclude_appointment_id,
+        )
         starts = [r["start"] for r in rows]
         found += [(o, room_id, hits) for o in mine if (hits := _overlapping(rows, starts, o.start, o.end))]  # type: ignore[arg-type]
     return sorted(found, key=lambda item: item[0].start)
@@ -151,26 +132,12 @@ def free_rooms(
     session: Session, organizer: User, slots: list[tuple[datetime, datetime]], *, exclude_appointment_id: int | None
 ) -> list[list[tuple[int, str]]]:
     """Per slot, the active rooms the organizer may book that nothing else holds then (by name)."""
-    if not slots:
-        return []
-    allowed = bookable_room_ids(session, organizer)
-    rooms = session.exec(select(Room.id, Room.name).where(Room.id.in_(allowed)).order_by(Room.name)).all()
-    lo, hi = min(s for s, _ in slots), max(e for _, e in slots)
-    query = select(Booking.room_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.room_id.in_(allowed),
-        Booking.starts_at < hi,
-        Booking.starts_at >= lo - MAX_DURATION,
-        Booking.ends_at > lo,
+    return availability.free_rooms(
+        session,
+        room_ids=bookable_room_ids(session, organizer),
+        slots=slots,
+        exclude_appointment_id=exclude_appointment_id,
     )
-    if exclude_appointment_id is not None:
-        query = query.where(Booking.appointment_id != exclude_appointment_id)
-    busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    for room_id, start, end in session.exec(query):
-        busy.setdefault(room_id, []).append((start, end))
-    return [
-        [(rid, name) for rid, name in rooms if not any(s < end and e > start for s, e in busy.get(rid, []))]
-        for start, end in slots
-    ]
 
 
 def _validated(session: Session, data: SeriesInput) -> str:
@@ -209,9 +176,10 @@ def save_series(
     now = now or utcnow()
     rule, given = _validated(session, data), data.appointment
     zone = given.time_zone
-    room = _checked_room(session, user, given.room_ids)
-    acting = addon.authorize_goto_save(session, user=user, room=room, appointment_id=series_id)
-    existing = _load_for_change(session, series_id, expected_version) if series_id else None
+    room = room_to_book(session, given.room_ids)
+    held = held_room(session, session.get(Appointment, series_id)) if series_id else None
+    acting = policy.authorize_booking(session, user=user, from_room=held, to_room=room)
+    existing = load_for_change(session, series_id, expected_version) if series_id else None
     if existing is not None and existing.series_id is not None:
         raise ValidationFailed([RoomDeskError("error.series_of_occurrence", field="rrule")])
     start = first_occurrence(rule, given.starts_at, zone)  # type: ignore[arg-type]
@@ -260,7 +228,7 @@ def save_series(
     # Rule 7: a series gets no meeting; a sync planned while it was a single appointment has nothing to do.
     session.execute(sa.delete(MeetingJob).where(MeetingJob.appointment_id == series.id, MeetingJob.kind == "sync"))
     saved.booked = store_bookings(session, series, occurrences, {**rooms, **saved.moved})
-    _store_participants(session, series.id, given.participant_ids)  # type: ignore[arg-type]
+    store_participants(session, series.id, given.participant_ids)  # type: ignore[arg-type]
     audit.record(
         session,
         actor=user,

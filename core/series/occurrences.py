@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core.access.permissions import require_role
-from core.booking.appointments import AppointmentInput, _load_for_change, save_appointment
+from core.access import policy
+from core.booking.appointments import AppointmentInput, held_room, load_for_change, save_appointment
 from core.kernel import audit
-from core.kernel.errors import NotFound
-from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Role, User, utcnow
+from core.kernel.errors import NotFound, PermissionDenied
+from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Room, User, utcnow
 from core.meetings import jobs as meetings
 from core.meetings.invitations import compose_note, replace_block, split_note
 from core.series.booking import ASK, SeriesInput, SeriesSaved, day_of, rebook, save_series, series_occurrences
@@ -62,16 +62,22 @@ def _booking(session: Session, series: Appointment, occurrence: Occurrence) -> B
 def open_occurrence(session: Session, *, user: User | None, series_id: int, start: datetime) -> Appointment:
     """Detach one occurrence as an appointment of its own (rule 7); its GoTo meeting is planned with it.
 
-    Opening an occurrence that is open already returns it. `user` None is the worker (meetings ahead of time).
-    Run `meetings.sync_now` for the returned appointment after the commit.
+    Opening an occurrence that is open already returns it. `user` None is the worker (meetings ahead of time):
+    it opens only occurrences whose organizer may have a meeting in that room. Run `meetings.sync_now` for the
+    returned appointment after the commit.
     """
-    if user is not None:
-        require_role(user, Role.staff, Role.admin)
     series = _series(session, series_id)
     opened = _child(session, series, start)
     if opened is not None:
         return opened
     occurrence = find_occurrence(session, series, start)
+    booking = _booking(session, series, occurrence)
+    room_id = booking.room_id if booking else series.series_room_id
+    room = session.get(Room, room_id) if room_id else None
+    acting_user = user if user is not None else _organizer(session, series)
+    if acting_user is None:
+        raise PermissionDenied("rules.no_organizer")  # the worker acts for the organizer only
+    acting = policy.authorize_booking(session, user=acting_user, from_room=room, to_room=room)
     block = meetings.block_of(session, series.id)  # type: ignore[arg-type]
     text, _ = split_note(series.note, block)
     child = Appointment(
@@ -95,7 +101,6 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
         if opened is None:
             raise
         return opened
-    booking = _booking(session, series, occurrence)
     if booking is not None:  # the occurrence keeps its booking (and its room, also one it was moved to)
         booking.appointment_id = child.id  # type: ignore[assignment]
         session.add(booking)
@@ -113,7 +118,6 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
     if occurrence.day == day_of(series.starts_at, series.time_zone):
         _hand_over_meeting(session, series, child)
     session.flush()
-    room_id = booking.room_id if booking else series.series_room_id
     if meetings.wants_meeting(session, child.id, room_id):  # type: ignore[arg-type]
         meetings.plan_sync(session, child.id)  # type: ignore[arg-type]
     audit.record(
@@ -123,8 +127,14 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
         entity="appointment",
         entity_id=child.id,
         after={"series_id": series.id, "recurrence_id": occurrence.start.isoformat(), "room_id": room_id},
+        effective_user=acting.effective,
     )
     return child
+
+
+def _organizer(session: Session, series: Appointment) -> User | None:
+    organizer = session.get(User, series.organizer_id) if series.organizer_id else None
+    return organizer if organizer is not None and organizer.active else None
 
 
 def _hand_over_meeting(session: Session, series: Appointment, child: Appointment) -> None:
@@ -161,18 +171,19 @@ def delete_occurrence(session: Session, *, user: User, series_id: int, start: da
 
     Returns the jobs that delete meetings at GoTo: run them after the commit.
     """
-    require_role(user, Role.staff, Role.admin)
     series = _series(session, series_id)
     opened = _child(session, series, start)
+    booking = None if opened is not None else _booking(session, series, find_occurrence(session, series, start))
+    room = held_room(session, opened) if opened is not None else None
+    room = room or (session.get(Room, booking.room_id) if booking else held_room(session, series))
+    policy.authorize_booking(session, user=user, from_room=room)
     jobs: list[int] = []
     if opened is not None:
         job = meetings.plan_delete(session, opened.id)  # type: ignore[arg-type]
         jobs += [job] if job is not None else []
         session.delete(opened)
-    else:
-        booking = _booking(session, series, find_occurrence(session, series, start))
-        if booking is not None:
-            session.delete(booking)
+    elif booking is not None:
+        session.delete(booking)
     _exclude(series, start)
     session.add(series)
     audit.record(
@@ -219,8 +230,8 @@ def _cut(session: Session, series: Appointment, start: datetime) -> list[Appoint
 
 def end_series(session: Session, *, user: User, series_id: int, start: datetime, expected_version: int) -> list[int]:
     """Delete this and the following occurrences (the whole series when it is the first); returns meeting jobs."""
-    require_role(user, Role.staff, Role.admin)
-    series = _load_for_change(session, series_id, expected_version)
+    policy.authorize_booking(session, user=user, from_room=held_room(session, _series(session, series_id)))
+    series = load_for_change(session, series_id, expected_version)
     if series.rrule is None:
         raise NotFound("error.series_unknown")
     if day_of(start, series.time_zone) <= day_of(series.starts_at, series.time_zone):
@@ -269,8 +280,8 @@ def split_series(
     The new series gets the occurrences opened and skipped from that day on. At the first occurrence this is
     simply a change of the whole series.
     """
-    require_role(user, Role.staff, Role.admin)
     series = _series(session, series_id)
+    policy.authorize_booking(session, user=user, from_room=held_room(session, series))
     if day_of(start, series.time_zone) <= day_of(series.starts_at, series.time_zone):
         return save_series(
             session,
@@ -282,7 +293,7 @@ def split_series(
             move_to_room=move_to_room,
             now=now,
         )
-    series = _load_for_change(session, series_id, expected_version)
+    series = load_for_change(session, series_id, expected_version)
     day = day_of(start, series.time_zone).isoformat()
     carried = tuple(datetime.fromisoformat(d).date() for d in series.exclusions if d >= day)
     moved_rooms = {

@@ -1,4 +1,4 @@
-"""The conflict desk against the sandbox: free rooms per appointment, moves that take the meeting along, resolve all."""
+"""The conflict desk against the sandbox: free rooms per booking, moves that take the meeting along, resolve all."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def two_rooms(engine: Engine, goto, sandbox):  # type: ignore[no-untyped-def]
     second.admin = first.admin
     link_room(engine, goto, second)
     return first, second
+
+
+def booking_of(engine: Engine, appointment_id: int) -> int:
+    with session_scope(engine) as s:
+        return s.exec(select(Booking.id).where(Booking.appointment_id == appointment_id)).one()  # type: ignore[return-value]
 
 
 def book(engine: Engine, setup, subject: str, start: float, end: float, *, room=None) -> int:  # type: ignore[no-untyped-def]
@@ -59,10 +64,11 @@ def test_a_move_takes_the_meeting_to_the_new_account(engine: Engine, goto, sandb
     moved = book(engine, first, "Pitch", 25, 27)
     meetings.run_due(engine, goto.client)
     old = meetings.sync_now(engine, goto.client, moved)
-    conflict_desk.move_appointment(
-        engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client
+    result = conflict_desk.move_booking(
+        engine, user=first.admin, booking_id=booking_of(engine, moved), room_id=second.room.id, api=goto.client
     )
     new = meetings.sync_now(engine, goto.client, moved)
+    assert result.meeting.state == "created" and result.meeting.meeting_id == new.meeting_id
     assert new.meeting_id != old.meeting_id
     assert [m.meeting_id for m in goto.client.upcoming_meetings(second.email)] == [new.meeting_id]
     assert old.meeting_id not in [m.meeting_id for m in goto.client.upcoming_meetings(first.email)]
@@ -73,26 +79,30 @@ def test_a_move_takes_the_meeting_to_the_new_account(engine: Engine, goto, sandb
         }
 
 
-def test_a_move_that_fails_at_goto_leaves_the_appointment_where_it_was(
+def test_a_move_that_fails_at_goto_keeps_the_booking_moved_and_its_meeting_pending_until_goto_answers(
     engine: Engine, goto, sandbox, two_rooms
 ) -> None:  # type: ignore[no-untyped-def]
     first, second = two_rooms
     book(engine, first, "Board", 24, 26)
     moved = book(engine, first, "Pitch", 25, 27)
+    meetings.run_due(engine, goto.client)
+    old = meetings.sync_now(engine, goto.client, moved)
     control = SandboxAdmin(sandbox)
     control.fault("500", count=20, path_prefix="/G2M/rest/meetings")
     try:
-        with pytest.raises(conflict_desk.MoveFailed) as caught:
-            conflict_desk.move_appointment(
-                engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client
-            )
+        result = conflict_desk.move_booking(
+            engine, user=first.admin, booking_id=booking_of(engine, moved), room_id=second.room.id, api=goto.client
+        )
     finally:
         control.reset_faults()
         control.http.close()
-    assert "stays where it was" in caught.value.message("en")
+    assert result.meeting.state == "pending" and result.meeting.error
     with session_scope(engine) as s:
-        assert s.exec(select(Booking.room_id).where(Booking.appointment_id == moved)).one() == first.room.id
-    assert goto.client.upcoming_meetings(second.email) == []
+        assert s.exec(select(Booking.room_id).where(Booking.appointment_id == moved)).one() == second.room.id
+    retried = meetings.sync_now(engine, goto.client, moved)  # the worker's retry, once GoTo answers again
+    assert retried.state == "created"
+    assert [m.meeting_id for m in goto.client.upcoming_meetings(second.email)] == [retried.meeting_id]
+    assert old.meeting_id not in [m.meeting_id for m in goto.client.upcoming_meetings(first.email)]
 
 
 def test_resolve_all_previews_the_fewest_moves_and_applies_them(engine: Engine, goto, sandbox, two_rooms) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +113,7 @@ def test_resolve_all_previews_the_fewest_moves_and_applies_them(engine: Engine, 
     with session_scope(engine) as s:
         preview = conflict_desk.preview_resolution(s, user=first.admin, start=at(0), end=at(72))
     assert len(preview.rows) == 3 and preview.extra_accounts == 0
-    assert {r["to"] for r in preview.rows} == {second.room.name}
+    assert {r.to_room for r in preview.rows} == {second.room.name}
     failures = conflict_desk.apply_resolution(engine, user=first.admin, moves=preview.moves, api=goto.client)
     assert failures == {}
     with session_scope(engine) as s:
@@ -140,10 +150,90 @@ def test_a_move_can_renotify_the_participants(engine: Engine, goto, sandbox, two
                 external_emails=("guest@example.org",),
             ),
         ).id
-    conflict_desk.move_appointment(
-        engine, user=first.admin, appointment_id=moved, room_id=second.room.id, api=goto.client, notify=True
+    conflict_desk.move_booking(
+        engine,
+        user=first.admin,
+        booking_id=booking_of(engine, moved),
+        room_id=second.room.id,
+        api=goto.client,
+        notify=True,
     )
     new = meetings.sync_now(engine, goto.client, moved)
     with session_scope(engine) as s:
         [mail] = s.exec(select(OutboxMessage)).all()
     assert mail.recipients == "guest@example.org" and new.join_url in mail.body
+
+
+def weekly(engine: Engine, setup, subject: str = "Weekly") -> int:  # type: ignore[no-untyped-def]
+    from core.series.booking import BOOK_ANYWAY, SeriesInput, save_series
+
+    with session_scope(engine) as s:
+        saved = save_series(
+            s,
+            user=setup.admin,
+            resolution=BOOK_ANYWAY,
+            data=SeriesInput(
+                AppointmentInput(
+                    subject=subject, starts_at=at(0), ends_at=at(1), time_zone="UTC", room_ids=(setup.room.id,)
+                ),
+                "FREQ=WEEKLY;COUNT=4",
+            ),
+        )
+    return saved.series.id  # type: ignore[return-value]
+
+
+def test_the_desk_shows_an_occurrence_with_its_own_times_and_the_rooms_free_on_its_date(
+    engine: Engine, goto, sandbox, two_rooms
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = two_rooms
+    series = weekly(engine, first)
+    book(engine, first, "Clash on the 21st", 14 * 24 + 0.5, 14 * 24 + 2)
+    book(engine, second, "Room two is taken on the 7th only", 0, 1, room=second.room)
+    with session_scope(engine) as s:
+        [slot] = conflict_desk.conflict_list(s, user=first.admin, start=at(0), end=at(40 * 24))
+    [occurrence] = [i for i in slot.appointments if i.appointment_id == series]
+    assert (occurrence.start, occurrence.end, occurrence.series_id) == (at(0, day=14), at(1, day=14), series)
+    assert [name for _, name in occurrence.free_rooms] == [second.room.name]
+
+
+def test_moving_an_occurrence_moves_that_occurrence_only_and_makes_no_meeting_for_the_series(
+    engine: Engine, goto, sandbox, two_rooms
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = two_rooms
+    series = weekly(engine, first)
+    book(engine, first, "Clash on the 21st", 14 * 24 + 0.5, 14 * 24 + 2)
+    meetings.run_due(engine, goto.client)
+    with session_scope(engine) as s:
+        [slot] = conflict_desk.conflict_list(s, user=first.admin, start=at(0), end=at(40 * 24))
+    [occurrence] = [i for i in slot.appointments if i.appointment_id == series]
+    moved = conflict_desk.move_booking(
+        engine, user=first.admin, booking_id=occurrence.booking_id, room_id=second.room.id, api=goto.client
+    )
+    assert moved.appointment_id == series and moved.meeting.state == "none"
+    with session_scope(engine) as s:
+        rooms = dict(s.exec(select(Booking.starts_at, Booking.room_id).where(Booking.appointment_id == series)).all())
+        assert window_conflicts(s, start=at(0), end=at(40 * 24)).slots.empty
+    assert {day: rooms[at(0, day=day)] for day in (0, 7, 14, 21)} == {
+        0: first.room.id,
+        7: first.room.id,
+        14: second.room.id,
+        21: first.room.id,
+    }
+    assert goto.client.upcoming_meetings(second.email) == []
+
+
+def test_resolve_all_plans_each_clashing_occurrence_of_one_series_on_its_own(
+    engine: Engine, goto, sandbox, two_rooms
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = two_rooms
+    series = weekly(engine, first)
+    for day in (7, 14):  # each clash can only be fixed by moving the occurrence: room two is busy later
+        book(engine, first, f"Clash on day {day}", day * 24, day * 24 + 3)
+        book(engine, second, f"Room two later on day {day}", day * 24 + 2, day * 24 + 3, room=second.room)
+    with session_scope(engine) as s:
+        preview = conflict_desk.preview_resolution(s, user=first.admin, start=at(0), end=at(40 * 24))
+    assert [(r.appointment_id, r.start) for r in preview.rows] == [(series, at(0, day=7)), (series, at(0, day=14))]
+    assert conflict_desk.apply_resolution(engine, user=first.admin, moves=preview.moves, api=goto.client) == {}
+    with session_scope(engine) as s:
+        assert window_conflicts(s, start=at(0), end=at(40 * 24)).slots.empty
+        assert s.exec(select(Booking).where(Booking.appointment_id == series)).all()

@@ -18,7 +18,7 @@ from core.booking.rooms import (
     update_room,
 )
 from core.kernel.errors import PermissionDenied, ValidationFailed
-from core.kernel.models import AuditEntry, Room
+from core.kernel.models import AuditEntry, Room, RoomPermission
 from tests.conftest import make_group, make_room, make_user
 
 
@@ -76,15 +76,39 @@ def test_a_manage_grant_lets_staff_edit_that_room_only(session: Session) -> None
         update_room(session, user=staff, room_id=other.id, data=RoomInput("Nope"))
 
 
-def test_group_all_grants_everybody_and_none_grants_nobody(session: Session) -> None:
+def test_group_all_grants_everybody(session: Session) -> None:
     from core.kernel.models import Group
 
     admin, staff = make_user(session, role="admin"), make_user(session)
-    everyone, nobody = make_room(session), make_room(session)
+    everyone, other = make_room(session), make_room(session)
     ids = {g.name: g.id for g in session.exec(select(Group))}
     grant(session, user=admin, room_id=everyone.id, group_id=ids["All"])
-    grant(session, user=admin, room_id=nobody.id, group_id=ids["None"])
-    assert bookable_room_ids(session, staff) == {everyone.id}
+    assert bookable_room_ids(session, staff) == {everyone.id} and other.id not in bookable_room_ids(session, staff)
+
+
+def test_granting_group_none_is_refused_with_the_reason(session: Session) -> None:
+    from core.kernel.models import Group
+
+    admin = make_user(session, role="admin")
+    room = make_room(session, name="Board room")
+    none_id = session.exec(select(Group.id).where(Group.name == "None")).one()
+    with pytest.raises(ValidationFailed) as refused:
+        grant(session, user=admin, room_id=room.id, group_id=none_id)
+    assert "“None” stands for nobody" in refused.value.message("en") and "Board room" in refused.value.message("en")
+    assert "„None“ steht für niemanden" in refused.value.message("de")
+    assert session.exec(select(RoomPermission).where(RoomPermission.room_id == room.id)).all() == []
+
+
+def test_an_old_grant_to_group_none_is_not_listed_and_reaches_nobody_even_its_members(session: Session) -> None:
+    admin, member = make_user(session, role="admin"), make_user(session, groups=("None",))
+    room = make_room(session)
+    from core.kernel.models import Group
+
+    none_id = session.exec(select(Group.id).where(Group.name == "None")).one()
+    session.add(RoomPermission(room_id=room.id, group_id=none_id, may_book=True))  # written before the rule
+    session.flush()
+    assert list_permissions(session, user=admin, room_id=room.id) == []
+    assert bookable_room_ids(session, member) == set()
 
 
 def test_deactivated_rooms_are_no_longer_offered(session: Session) -> None:
