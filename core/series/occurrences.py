@@ -159,6 +159,16 @@ def _hand_over_meeting(session: Session, series: Appointment, child: Appointment
     session.add_all([series, child])
 
 
+def _drop_carried_meeting(session: Session, series: Appointment) -> list[int]:
+    """The first occurrence is gone: the meeting a converted appointment carried for it goes, with its block."""
+    job = meetings.plan_delete(session, series.id)  # type: ignore[arg-type]
+    data = session.get(GotoMeetingData, series.id)
+    if data is not None:
+        series.note = replace_block(series.note, data.data.get("block"), None)
+        session.delete(data)
+    return [job] if job is not None else []
+
+
 def _exclude(series: Appointment, start: datetime) -> None:
     day = day_of(start, series.time_zone).isoformat()
     series.exclusions = sorted({*series.exclusions, day})
@@ -182,8 +192,11 @@ def delete_occurrence(session: Session, *, user: User, series_id: int, start: da
         job = meetings.plan_delete(session, opened.id)  # type: ignore[arg-type]
         jobs += [job] if job is not None else []
         session.delete(opened)
-    elif booking is not None:
-        session.delete(booking)
+    else:
+        if booking is not None:
+            session.delete(booking)
+        if day_of(start, series.time_zone) == day_of(series.starts_at, series.time_zone):
+            jobs += _drop_carried_meeting(session, series)
     _exclude(series, start)
     session.add(series)
     audit.record(

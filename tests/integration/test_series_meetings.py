@@ -216,3 +216,24 @@ def test_two_people_opening_one_occurrence_at_once_get_the_same_appointment_on_p
     assert len(set(opened)) == 1, opened
     with session_scope(pg_engine) as s:
         assert len(s.exec(select(Appointment).where(Appointment.series_id == series.id)).all()) == 1
+
+
+def test_deleting_the_first_occurrence_of_a_converted_appointment_deletes_its_meeting_and_invitation(
+    engine: Engine, goto, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    setup = linked_room(engine, goto, sandbox)
+    start = next_week(12)
+    with session_scope(engine) as s:
+        appt = save_appointment(s, user=setup.admin, data=series_data(setup, start).appointment)
+    first = meetings.sync_now(engine, goto.client, appt.id)
+    with session_scope(engine) as s:
+        save_series(s, user=setup.admin, data=series_data(setup, start), series_id=appt.id, expected_version=1)
+    with session_scope(engine, immediate=True) as s:
+        jobs = occurrences.delete_occurrence(s, user=setup.admin, series_id=appt.id, start=start)
+    for job in jobs:
+        meetings.run_now(engine, goto.client, job)
+    assert first.meeting_id not in at_goto(goto, setup.email)
+    with session_scope(engine) as s:
+        series = s.get(Appointment, appt.id)
+        assert series.note == NOTE and first.join_url not in series.note
+        assert meetings.meeting_state(s, appt.id).state == "none"
