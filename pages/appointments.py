@@ -14,6 +14,7 @@ from core.kernel.errors import OverbookingWarning, RoomDeskError, StaleAppointme
 from core.kernel.i18n import format_datetime, format_time
 from core.meetings import jobs as meetings
 from core.meetings import mail
+from core.series import agenda
 from ui.goto import goto
 from ui.meeting_panel import meeting_panel
 from ui.occurrence_panel import make_recurring_button, occurrence_panel
@@ -29,7 +30,7 @@ weeks = mid.selectbox(t("appointments.weeks"), [1, 2, 4, 8], index=1, key="list_
 mine = right.toggle(t("appointments.mine"), key="list_mine")
 window_start = datetime.combine(first_day, time(0), tz)
 with session_scope(engine()) as session:
-    rows = appointments.list_appointments(
+    rows = agenda.list_appointments(
         session, user=user, start=window_start, end=window_start + timedelta(weeks=weeks), mine_only=mine
     )
     goto_allowed = addon.may_use_goto(session, user)  # services refuse anyway; this only hides what can't be used
@@ -42,12 +43,12 @@ table = (
     else st.dataframe(
         [
             {
-                t("appointments.when"): f"{format_datetime(r['start'], lang(), user.time_zone)} – "
-                f"{format_time(r['end'], lang(), user.time_zone)}",
-                t("appointments.subject"): ("↻ " if r.get("occurrence") else "") + r["subject"],
-                t("appointments.room"): r["room"] or "—",
-                t("appointments.organizer"): r["organizer"],
-                t("appointments.state"): t("appointments.overbooked") if r["overbooked"] else "",
+                t("appointments.when"): f"{format_datetime(r.start, lang(), user.time_zone)} – "
+                f"{format_time(r.end, lang(), user.time_zone)}",
+                t("appointments.subject"): ("↻ " if r.occurrence else "") + r.subject,
+                t("appointments.room"): r.room or "—",
+                t("appointments.organizer"): r.organizer,
+                t("appointments.state"): t("appointments.overbooked") if r.overbooked else "",
             }
             for r in rows
         ],
@@ -65,9 +66,9 @@ if st.button(t("appointments.new"), key="new_appointment", icon=":material/add:"
     st.session_state["editing"] = "new"
     st.session_state.pop("pending", None)
 elif selected:
-    picked = rows[selected[0]]["id"]
-    if rows[selected[0]].get("occurrence"):  # one occurrence of a series: ui/occurrence_panel.py
-        picked = ("occurrence", picked, rows[selected[0]]["occurrence"])
+    picked = rows[selected[0]].id
+    if rows[selected[0]].occurrence:  # one occurrence of a series: ui/occurrence_panel.py
+        picked = ("occurrence", picked, rows[selected[0]].occurrence)
     if st.session_state.get("editing") != picked:
         st.session_state["editing"] = picked
         st.session_state.pop("pending", None)
@@ -244,7 +245,7 @@ if view:
                 with session_scope(engine()) as session:
                     if view.version == opened_version:  # a delete that will be refused sends no cancellation
                         mail.cancel_invitation(session, user=user, appointment_id=view.id)
-                    job = appointments.delete_appointment(
+                    job = agenda.delete_appointment(
                         session, user=user, appointment_id=view.id, expected_version=opened_version
                     )
                 if job is not None:  # the meeting goes at GoTo now; if GoTo is down the worker retries

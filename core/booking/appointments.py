@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.access import policy
 from core.access.permissions import require_role
@@ -62,6 +62,21 @@ class AppointmentView:
     version: int
     meeting: meetings.MeetingState = meetings.MeetingState("none")
     overbooked_with: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    """One line of the appointment list: an appointment, or one occurrence its series still holds."""
+
+    id: int  # the appointment (for an occurrence: its series)
+    subject: str
+    start: datetime
+    end: datetime
+    room: str | None
+    organizer: str
+    overbooked: bool
+    series_id: int | None = None
+    occurrence: datetime | None = None  # the occurrence's start, naming it within its series
 
 
 def parse_emails(text: str) -> tuple[str, ...]:
@@ -250,34 +265,6 @@ def store_participants(session: Session, appointment_id: int, user_ids: tuple[in
         session.add(Participant(appointment_id=appointment_id, user_id=uid))
 
 
-def delete_appointment(session: Session, *, user: User, appointment_id: int, expected_version: int) -> int | None:
-    """Delete an appointment and its booking, unless someone changed it since it was loaded.
-
-    Returns the job that deletes its GoTo meeting (run it after the commit), if it had one.
-    """
-    if session.get(Appointment, appointment_id) is None:
-        raise NotFound("error.appointment_unknown")
-    acting = policy.authorize_booking(
-        session, user=user, from_room=held_room(session, session.get(Appointment, appointment_id))
-    )
-    appt = load_for_change(session, appointment_id, expected_version)
-    job_id = meetings.plan_delete(session, appointment_id)
-    from core.series.occurrences import before_delete  # series need appointments; imported late to avoid a cycle
-
-    before_delete(session, appt)  # a series takes its opened occurrences along (their delete jobs are due now)
-    audit.record(
-        session,
-        actor=user,
-        action="appointment.delete",
-        entity="appointment",
-        entity_id=appt.id,
-        before=audit.snapshot(appt),
-        effective_user=acting.effective,
-    )
-    session.delete(appt)
-    return job_id
-
-
 def get_appointment(session: Session, *, user: User, appointment_id: int) -> AppointmentView:
     """One appointment as the form shows it (the internal meeting data is never part of it)."""
     require_role(user, Role.staff, Role.admin)
@@ -320,10 +307,13 @@ def get_appointment(session: Session, *, user: User, appointment_id: int) -> App
     )
 
 
-def list_appointments(
+def list_single_appointments(
     session: Session, *, user: User, start: datetime, end: datetime, mine_only: bool = False, limit: int = 500
-) -> list[dict[str, object]]:
-    """Appointments overlapping [start, end), soonest first, with room and overbooking flag."""
+) -> list[AgendaRow]:
+    """Appointments (not series) overlapping [start, end), soonest first, with room and overbooking flag.
+
+    The whole agenda, series' occurrences included, is core.series.agenda.list_appointments.
+    """
     require_role(user, Role.staff, Role.admin)
     other = sa.orm.aliased(Booking)
     clash = (
@@ -344,20 +334,15 @@ def list_appointments(
             Appointment.ends_at,
             Room.name,
             sa.func.coalesce(User.display_name, Appointment.organizer_name),
-            sa.case((Booking.id.is_(None), False), else_=clash),
+            sa.case((col(Booking.id).is_(None), False), else_=clash),
         )
-        .outerjoin(Booking, Booking.appointment_id == Appointment.id)
-        .outerjoin(Room, Room.id == Booking.room_id)
-        .outerjoin(User, User.id == Appointment.organizer_id)
-        .where(Appointment.starts_at < end, Appointment.ends_at > start, Appointment.rrule.is_(None))
+        .outerjoin(Booking, col(Booking.appointment_id) == Appointment.id)
+        .outerjoin(Room, col(Room.id) == Booking.room_id)
+        .outerjoin(User, col(User.id) == Appointment.organizer_id)
+        .where(col(Appointment.starts_at) < end, col(Appointment.ends_at) > start, col(Appointment.rrule).is_(None))
         .order_by(Appointment.starts_at, Appointment.id)
         .limit(limit)
     )
     if mine_only:
         query = query.where(Appointment.organizer_id == user.id)
-    keys = ("id", "subject", "start", "end", "room", "organizer", "overbooked")
-    rows = [dict(zip(keys, row)) | {"series_id": None, "occurrence": None} for row in session.exec(query)]
-    from core.series.views import occurrence_rows  # a series is listed as its occurrences
-
-    rows += occurrence_rows(session, start=start, end=end, organizer_id=user.id if mine_only else None, limit=limit)
-    return sorted(rows, key=lambda r: (r["start"], r["id"]))[:limit]  # type: ignore[return-value]
+    return [AgendaRow(i, s, b, e, r, o, bool(c)) for i, s, b, e, r, o, c in session.exec(query)]

@@ -22,14 +22,16 @@ from core.series.booking import ASK, SeriesInput, SeriesSaved, day_of, rebook, s
 from core.series.rules import Occurrence, ending_before, last_end
 
 
-def _series(session: Session, series_id: int) -> Appointment:
+def series_of(session: Session, series_id: int) -> Appointment:
+    """The series, or NotFound when the id names none (or a single appointment)."""
     series = session.get(Appointment, series_id)
     if series is None or series.rrule is None:
         raise NotFound("error.series_unknown")
     return series
 
 
-def _child(session: Session, series: Appointment, start: datetime) -> Appointment | None:
+def opened_occurrence(session: Session, series: Appointment, start: datetime) -> Appointment | None:
+    """The occurrence on the day of `start` when it was opened (detached as an appointment of its own)."""
     day = day_of(start, series.time_zone)
     children = session.exec(select(Appointment).where(Appointment.series_id == series.id)).all()
     return next((c for c in children if c.recurrence_id and day_of(c.recurrence_id, series.time_zone) == day), None)
@@ -47,7 +49,7 @@ def find_occurrence(session: Session, series: Appointment, start: datetime) -> O
     return found
 
 
-def _booking(session: Session, series: Appointment, occurrence: Occurrence) -> Booking | None:
+def occurrence_booking(session: Session, series: Appointment, occurrence: Occurrence) -> Booking | None:
     """The series' booking row of this occurrence (matched by day, like everything about occurrences)."""
     rows = session.exec(
         select(Booking).where(
@@ -66,12 +68,12 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
     it opens only occurrences whose organizer may have a meeting in that room. Run `meetings.sync_now` for the
     returned appointment after the commit.
     """
-    series = _series(session, series_id)
-    opened = _child(session, series, start)
+    series = series_of(session, series_id)
+    opened = opened_occurrence(session, series, start)
     if opened is not None:
         return opened
     occurrence = find_occurrence(session, series, start)
-    booking = _booking(session, series, occurrence)
+    booking = occurrence_booking(session, series, occurrence)
     room_id = booking.room_id if booking else series.series_room_id
     room = session.get(Room, room_id) if room_id else None
     acting_user = user if user is not None else _organizer(session, series)
@@ -97,7 +99,7 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
             session.add(child)
             session.flush()
     except sa.exc.IntegrityError:
-        opened = _child(session, series, start)
+        opened = opened_occurrence(session, series, start)
         if opened is None:
             raise
         return opened
@@ -181,9 +183,11 @@ def delete_occurrence(session: Session, *, user: User, series_id: int, start: da
 
     Returns the jobs that delete meetings at GoTo: run them after the commit.
     """
-    series = _series(session, series_id)
-    opened = _child(session, series, start)
-    booking = None if opened is not None else _booking(session, series, find_occurrence(session, series, start))
+    series = series_of(session, series_id)
+    opened = opened_occurrence(session, series, start)
+    booking = (
+        None if opened is not None else occurrence_booking(session, series, find_occurrence(session, series, start))
+    )
     room = held_room(session, opened) if opened is not None else None
     room = room or (session.get(Room, booking.room_id) if booking else held_room(session, series))
     policy.authorize_booking(session, user=user, from_room=room)
@@ -243,7 +247,7 @@ def _cut(session: Session, series: Appointment, start: datetime) -> list[Appoint
 
 def end_series(session: Session, *, user: User, series_id: int, start: datetime, expected_version: int) -> list[int]:
     """Delete this and the following occurrences (the whole series when it is the first); returns meeting jobs."""
-    policy.authorize_booking(session, user=user, from_room=held_room(session, _series(session, series_id)))
+    policy.authorize_booking(session, user=user, from_room=held_room(session, series_of(session, series_id)))
     series = load_for_change(session, series_id, expected_version)
     if series.rrule is None:
         raise NotFound("error.series_unknown")
@@ -293,7 +297,7 @@ def split_series(
     The new series gets the occurrences opened and skipped from that day on. At the first occurrence this is
     simply a change of the whole series.
     """
-    series = _series(session, series_id)
+    series = series_of(session, series_id)
     policy.authorize_booking(session, user=user, from_room=held_room(session, series))
     if day_of(start, series.time_zone) <= day_of(series.starts_at, series.time_zone):
         return save_series(

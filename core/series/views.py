@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from core.access.permissions import require_role
-from core.booking.appointments import overlapping_appointments
+from core.booking.appointments import AgendaRow
+from core.booking.availability import overlapping_appointments
 from core.kernel.errors import NotFound
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Role, Room, User, utcnow
 from core.meetings import jobs as meetings
 from core.meetings.invitations import split_note
 from core.series.booking import day_of, series_occurrences
+from core.series.occurrences import find_occurrence, occurrence_booking, opened_occurrence, series_of
 from core.series.rules import RuleSpec, expand, parse_rule
 
 
@@ -162,7 +164,7 @@ def get_series(session: Session, *, user: User, series_id: int) -> SeriesView:
 
 def occurrence_rows(
     session: Session, *, start: datetime, end: datetime, organizer_id: int | None = None, limit: int = 500
-) -> list[dict[str, object]]:
+) -> list[AgendaRow]:
     """The series' own occurrences in [start, end) as rows of the appointment list (opened ones are
     appointments and listed as such). Each row names its series and its start."""
     query = (
@@ -202,22 +204,12 @@ def occurrence_rows(
         if ids
         else {}
     )
-    rows: list[dict[str, object]] = []
+    rows: list[AgendaRow] = []
     for series, room, organizer in found:
         for o in series_occurrences(session, series, window_start=start, window_end=end):
             name, overbooked = booked.get((series.id, o.start), (room, False))
             rows.append(
-                {
-                    "id": series.id,
-                    "subject": series.subject,
-                    "start": o.start,
-                    "end": o.end,
-                    "room": name,
-                    "organizer": organizer,
-                    "overbooked": overbooked,
-                    "series_id": series.id,
-                    "occurrence": o.start,
-                }
+                AgendaRow(series.id, series.subject, o.start, o.end, name, organizer, overbooked, series.id, o.start)
             )
             if len(rows) >= limit:
                 return rows
@@ -227,15 +219,13 @@ def occurrence_rows(
 def get_occurrence(session: Session, *, user: User, series_id: int, start: datetime) -> OccurrenceView:
     """One occurrence for its panel: when, where, who, whether it is open already, what it overbooks."""
     require_role(user, Role.staff, Role.admin)
-    from core.series.occurrences import _booking, _child, _series, find_occurrence
-
-    series = _series(session, series_id)
-    opened = _child(session, series, start)
+    series = series_of(session, series_id)
+    opened = opened_occurrence(session, series, start)
     if opened is not None:
         occurrence_start, occurrence_end, room_id = opened.starts_at, opened.ends_at, None
     else:
         occurrence = find_occurrence(session, series, start)
-        booking = _booking(session, series, occurrence)
+        booking = occurrence_booking(session, series, occurrence)
         occurrence_start, occurrence_end = occurrence.start, occurrence.end
         room_id = booking.room_id if booking else series.series_room_id
     room = session.get(Room, room_id) if room_id else None

@@ -8,16 +8,11 @@ import pytest
 from sqlmodel import Session, select
 
 from core.access.settings import set_forbid_overbooking
-from core.booking.appointments import (
-    AppointmentInput,
-    delete_appointment,
-    get_appointment,
-    list_appointments,
-    save_appointment,
-)
+from core.booking.appointments import AppointmentInput, get_appointment, save_appointment
 from core.kernel.db import session_scope
 from core.kernel.errors import OverbookingWarning, PermissionDenied, StaleAppointment, ValidationFailed
 from core.kernel.models import Appointment, AuditEntry, Booking
+from core.series.agenda import delete_appointment, list_appointments
 from tests.conftest import at, make_room, make_user
 
 
@@ -213,10 +208,9 @@ def test_list_appointments_flags_overbooked_ones(session: Session) -> None:
     save_appointment(session, user=user, data=form(subject="B", room_ids=(room.id,)), confirm_overbooking=True)
     save_appointment(session, user=user, data=form(subject="C", starts_at=at(5), ends_at=at(6), room_ids=(room.id,)))
     rows = list_appointments(session, user=user, start=at(-1), end=at(24))
-    assert {r["subject"]: r["overbooked"] for r in rows} == {"A": True, "B": True, "C": False}
-    assert rows[0]["start"].tzinfo == UTC
+    assert {r.subject: r.overbooked for r in rows} == {"A": True, "B": True, "C": False}
+    assert rows[0].start.tzinfo == UTC
     assert list_appointments(session, user=user, start=at(24), end=at(48)) == []
     assert all(
-        r["start"] < at(24)
-        for r in list_appointments(session, user=user, start=at(-1), end=at(1) + timedelta(minutes=1))
+        r.start < at(24) for r in list_appointments(session, user=user, start=at(-1), end=at(1) + timedelta(minutes=1))
     )

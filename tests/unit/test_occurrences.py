@@ -13,13 +13,14 @@ from sqlmodel import select
 
 from core.access.settings import FORBID_OVERBOOKING, put_value
 from core.admin.importing import import_bookings
-from core.booking.appointments import AppointmentInput, delete_appointment, list_appointments, save_appointment
+from core.booking.appointments import AppointmentInput, save_appointment
 from core.conflicts.sweep import overbookings_in_window
 from core.kernel.db import session_scope
 from core.kernel.errors import ImportRejected, StaleAppointment, ValidationFailed
 from core.kernel.models import Appointment, AuditEntry, Booking, GotoMeetingData, MeetingJob, Participant, RoomLink
 from core.meetings.invitations import Invitation, render_invitation
 from core.series import occurrences
+from core.series.agenda import delete_appointment, list_appointments
 from core.series.booking import BOOK_ANYWAY, MOVE, SKIP, SeriesInput, SeriesOverbooking, save_series
 from core.series.cleanup import (
     clean_up_series,
@@ -187,7 +188,7 @@ def test_opening_an_occurrence_detaches_it_with_its_booking_and_plans_its_meetin
         rows = list_appointments(s, user=staff, start=MONDAYS[0], end=MONDAYS[4])
     assert [b.appointment_id for b in bookings(engine, opened.id)] == [opened.id]
     assert len(bookings(engine, series.id)) == 9
-    assert [(r["id"], r["occurrence"]) for r in rows] == [
+    assert [(r.id, r.occurrence) for r in rows] == [
         (series.id, MONDAYS[0]),
         (series.id, MONDAYS[1]),
         (opened.id, None),
