@@ -140,3 +140,23 @@ def test_usage_and_collection_work_on_postgresql(pg_engine: Engine) -> None:  # 
         report = compute_usage(s, start=day - timedelta(hours=1), end=day + timedelta(hours=12), zone="Europe/Berlin")
     [row] = report.rows.to_dict("records")
     assert (row["sessions"], row["hours_held"], row["no_shows"], row["attendees"]) == (1, 0.75, 1, 3)
+
+
+def test_collection_resumes_where_a_failure_stopped_it_and_counts_each_session_once(  # type: ignore[no-untyped-def]
+    engine: Engine, goto, sandbox, control: SandboxAdmin
+) -> None:
+    setup = linked_room(engine, goto, sandbox)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for weeks_back in (4, 3, 2, 1):  # spread over several of the week-long requests a new account needs
+        record(control, setup.email, now - timedelta(weeks=weeks_back), 30, 1, f"{weeks_back} weeks ago")
+    [first] = history.collect_history(engine, goto.client, calls=2, every=timedelta(0))  # budget: two requests
+    assert first.calls == 2 and first.error == ""
+    control.fault("503", count=5, path_prefix="/G2M/rest/historicalMeetings")
+    [failed] = history.collect_history(engine, goto.client, every=timedelta(0))
+    assert failed.error and failed.new_sessions == 0
+    control.reset_faults()
+    [rest] = history.collect_history(engine, goto.client, every=timedelta(0))
+    with session_scope(engine) as s:
+        subjects = sorted(m.subject for m in s.exec(select(MeetingSession)).all())
+    assert first.new_sessions + rest.new_sessions == 4
+    assert subjects == ["1 weeks ago", "2 weeks ago", "3 weeks ago", "4 weeks ago"]
