@@ -86,3 +86,9 @@ def test_moving_the_clock_ends_a_running_meeting_and_people_who_joined_are_count
 
 def test_the_clock_control_needs_the_admin_key(raw) -> None:  # type: ignore[no-untyped-def]
     assert raw.post("/_sandbox/clock", json={"advance_seconds": 60}).status_code == 403
+
+
+def test_organizer_keys_fit_the_int64_the_contract_gives_them(admin: SandboxAdmin) -> None:
+    """AttendeeByMeeting carries organizerkey as int64: every key the sandbox makes must fit."""
+    keys = [int(admin.account(admin.new_account())["organizer_key"]) for _ in range(40)]
+    assert all(10**18 <= key < 2**63 for key in keys)

@@ -198,7 +198,8 @@ class Store:
 
 
 def _insert_account(db: sqlite3.Connection, email: str, first_name: str, last_name: str, password: str) -> None:
-    # GoTo's keys are long decimal numbers carried as strings.
+    # GoTo's keys are long decimal numbers carried as strings; the contract also types them int64
+    # (organizerkey), so they stay below 2**63 (9.22e18).
     db.execute(
         "INSERT INTO accounts (email, first_name, last_name, password_hash, account_key, organizer_key) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -207,8 +208,8 @@ def _insert_account(db: sqlite3.Connection, email: str, first_name: str, last_na
             first_name,
             last_name,
             password_hash(password),
-            str(secrets.randbelow(9 * 10**18) + 10**18),
-            str(secrets.randbelow(9 * 10**18) + 10**18),
+            str(secrets.randbelow(8 * 10**18) + 10**18),
+            str(secrets.randbelow(8 * 10**18) + 10**18),
         ),
     )
 
