@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.access import addon
+from core.access import policy
 from core.access.permissions import bookable_room_ids, require_role
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.goto import GotoApi
@@ -178,13 +178,12 @@ def meet_now(
     now: datetime | None = None,
 ) -> MeetNow:
     """Book the first room free for the next `minutes` that the user may book, create its meeting, start it."""
-    require_role(user, Role.staff, Role.admin)
     if minutes not in MEET_NOW_MINUTES:
         raise ValidationFailed([RoomDeskError("error.meet_now_minutes", field="minutes")])
     start = (now or utcnow()).replace(second=0, microsecond=0)
     end = start + timedelta(minutes=minutes)
     with session_scope(engine) as session:
-        addon.ensure_may_use_goto(session, user)
+        policy.authorize_meeting_start(session, user=user)  # the one policy: role, authorized groups, run-as
         accounts = accounts_to_watch(session)
     if not accounts:
         raise RoomDeskError("error.meet_now_none_linked")

@@ -46,3 +46,12 @@ def test_when_nothing_is_free_that_long_meet_now_names_a_shorter_option(engine: 
     with pytest.raises(RoomDeskError) as refused:
         meet_now(engine, user=setup.admin, minutes=60, api=goto.client)
     assert refused.value.message("en").endswith(f"{setup.room.name} is free for 30 minutes.")
+
+
+def test_an_external_user_without_a_run_as_user_may_not_meet_now(engine: Engine, goto) -> None:  # type: ignore[no-untyped-def]
+    from core.kernel.errors import PermissionDenied
+
+    with session_scope(engine) as s:
+        external = make_user(s, role="staff", groups=("External",))
+    with pytest.raises(PermissionDenied):
+        meet_now(engine, user=external, minutes=30, api=goto.client)
