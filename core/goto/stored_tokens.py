@@ -1,12 +1,23 @@
-"""Stored GoTo tokens: decrypted on use, refreshed ahead of expiry, one refresh per account at a time."""
+"""Stored GoTo tokens: decrypted on use, refreshed ahead of expiry, one refresh per account at a time.
+
+A refresh is claimed with a lease on the room's link (a conditional UPDATE, committed at once), GoTo is called with
+no transaction open, and the answer is committed in a second short transaction. Saves never wait for GoTo's token
+endpoint (its retries and Retry-After pauses can take a minute); another thread or process that needs the same
+account waits for the lease and then uses the token just obtained.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -15,7 +26,11 @@ from core.kernel import audit, crypto
 from core.kernel.db import session_scope
 from core.kernel.models import Room, RoomLink, utcnow
 
+log = logging.getLogger(__name__)
+
 REFRESH_AHEAD = timedelta(minutes=5)
+# Longer than one refresh can take (connect + read timeouts, four retries, a Retry-After of up to 30 s).
+LEASE = timedelta(minutes=3)
 
 
 class OAuthClient(Protocol):
@@ -35,13 +50,25 @@ class RefreshOutcome:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class _Claim:
+    owner: str
+    refresh_token: str
+
+
 class StoredTokens:
     """The TokenSource the GoTo client uses in Room Desk: tokens live encrypted in the database."""
 
     def __init__(
-        self, engine: Engine, oauth: OAuthClient | None = None, clock: Callable[[], datetime] = utcnow
+        self,
+        engine: Engine,
+        oauth: OAuthClient | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.engine, self.oauth, self.clock = engine, oauth, clock
+        self.engine, self.oauth, self.clock, self.sleep = engine, oauth, clock, sleep
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def access_token(self, account: str) -> str:
         with session_scope(self.engine) as session:
@@ -52,29 +79,86 @@ class StoredTokens:
     def refreshed_access_token(self, account: str, rejected: str) -> str:
         return self._refresh(account, stale=rejected)
 
+    def _lock(self, account: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(account.lower(), threading.Lock())
+
     def _refresh(self, account: str, *, stale: str | None, ahead: timedelta = REFRESH_AHEAD) -> str:
-        """Refresh under a lock held across processes; whoever waited reuses the token just obtained."""
+        """Refresh once per account across threads (a lock) and processes (the lease); waiters reuse the result."""
         if self.oauth is None:
             raise GotoError("no OAuth client configured for token refresh")
+        with self._lock(account):  # threads of this process queue here instead of polling the database
+            pause = 0.05
+            while True:
+                claim, current = self._claim(account, stale=stale, ahead=ahead)
+                if current is not None:
+                    return current  # someone refreshed while we waited
+                if claim is not None:
+                    return self._run_refresh(account, claim)
+                self.sleep(pause)  # another process holds the lease: wait for its answer
+                pause = min(pause * 2, 0.5)
+
+    def _claim(self, account: str, *, stale: str | None, ahead: timedelta) -> tuple[_Claim | None, str | None]:
+        """(our claim, None), or (None, a token someone else just obtained), or (None, None) while leased."""
+        now = self.clock()
+        with session_scope(self.engine, immediate=True) as session:
+            link = _link_for(session, account)
+            current = crypto.decrypt(link.access_token)
+            if current != stale and link.expires_at - now > ahead:
+                return None, current
+            if link.refresh_lease_until is not None and link.refresh_lease_until > now:
+                return None, None
+            owner = uuid.uuid4().hex
+            taken = session.execute(
+                sa.update(RoomLink)
+                .where(
+                    RoomLink.room_id == link.room_id,
+                    RoomLink.refresh_lease_owner == link.refresh_lease_owner,
+                    RoomLink.status == "linked",
+                )
+                .values(refresh_lease_owner=owner, refresh_lease_until=now + LEASE)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None, None
+            return _Claim(owner, crypto.decrypt(link.refresh_token)), None
+
+    def _run_refresh(self, account: str, claim: _Claim) -> str:
+        """Call GoTo with no transaction open, then store what it answered (or why it failed)."""
+        assert self.oauth is not None
         try:
-            with session_scope(self.engine, immediate=True) as session:  # BEGIN IMMEDIATE on SQLite
-                link = _link_for(session, account, lock=True)  # SELECT ... FOR UPDATE on PostgreSQL
-                current = crypto.decrypt(link.access_token)
-                if current != stale and link.expires_at - self.clock() > ahead:
-                    return current  # another thread or process refreshed while we waited for the lock
-                tokens = self.oauth.refresh(crypto.decrypt(link.refresh_token))
-                link.access_token, link.expires_at = crypto.encrypt(tokens.access_token), tokens.expires_at
-                link.refresh_token = crypto.encrypt(tokens.refresh_token)
-                link.last_refresh_at, link.last_error, link.refresh_count = self.clock(), "", link.refresh_count + 1
-                session.add(link)
-                return tokens.access_token
+            tokens = self.oauth.refresh(claim.refresh_token)
         except GotoAuthExpired as err:
+            self._release(account, claim)
             if getattr(err, "needs_relinking", False) and not isinstance(err, NotLinked):
                 self._mark_needs_relinking(account, str(err))
             raise
         except GotoError as err:
+            self._release(account, claim)
             self._note_error(account, str(err))
+            log.warning("GoTo token refresh failed for %s: %s", account, err)
             raise
+        except BaseException:
+            self._release(account, claim)
+            raise
+        with session_scope(self.engine, immediate=True) as session:
+            link = _link_for(session, account)
+            if link.refresh_lease_owner != claim.owner and not tokens.refresh_rotated:
+                log.info("refresh lease of %s expired before GoTo answered; the newer tokens stay", account)
+            link.access_token, link.expires_at = crypto.encrypt(tokens.access_token), tokens.expires_at
+            if tokens.refresh_rotated:  # GoTo renewed it; the old one no longer works
+                link.refresh_token = crypto.encrypt(tokens.refresh_token)
+            link.last_refresh_at, link.last_error, link.refresh_count = self.clock(), "", link.refresh_count + 1
+            link.refresh_lease_owner, link.refresh_lease_until = "", None
+            session.add(link)
+        return tokens.access_token
+
+    def _release(self, account: str, claim: _Claim) -> None:
+        with session_scope(self.engine, immediate=True) as session:
+            session.execute(
+                sa.update(RoomLink)
+                .where(RoomLink.refresh_lease_owner == claim.owner)
+                .values(refresh_lease_owner="", refresh_lease_until=None)
+            )
 
     def _mark_needs_relinking(self, account: str, detail: str) -> None:
         with session_scope(self.engine) as session:

@@ -195,6 +195,9 @@ class RoomLink(SQLModel, table=True):
     last_refresh_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=500)
     refresh_count: int = 0
+    # Who is refreshing the tokens now and until when (a lease: GoTo is called outside any transaction).
+    refresh_lease_owner: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    refresh_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OAuthState(SQLModel, table=True):
