@@ -207,6 +207,16 @@ class SandboxAdmin:
         """Queue a fault for the next `count` matching calls."""
         self._ok(self.http.post("/_sandbox/faults", json={"kind": kind, "count": count, **options}))
 
+    def rate_limit(self, per_second: int, retry_after: int | None = None) -> dict[str, Any]:
+        """Make the sandbox enforce GoTo's rate limit (0: off); the previous counters are reset."""
+        return self._ok(
+            self.http.post("/_sandbox/rate-limit", json={"per_second": per_second, "retry_after": retry_after})
+        )  # type: ignore[no-any-return]
+
+    def refused_by_rate_limit(self) -> int:
+        """How many requests the sandbox's rate limit answered with 429 since it was set."""
+        return int(self._ok(self.http.get("/_sandbox/rate-limit"))["refused"])
+
     def reset_faults(self) -> None:
         self._ok(self.http.post("/_sandbox/reset-faults"))
 

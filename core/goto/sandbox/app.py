@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from core.goto.sandbox import attendance, control, history, meetings, oauth
 from core.goto.sandbox.context import SandboxState
 from core.goto.sandbox.faults import FaultInjection, Faults
+from core.goto.sandbox.ratelimit import RateLimit, RateLimiting
 from core.goto.sandbox.store import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Clock, Store, utc_now
 
 
@@ -25,11 +26,12 @@ def create_app(
     store = Store(data_dir, moving)
     store.ensure_client(client_id, client_secret)
     attendance.ensure_schema(store)
-    faults = Faults()
+    faults, limit = Faults(), RateLimit.from_env()
     app = Starlette(
+        # More endpoints: add a module with its own `routes` list here (its middleware, if any, below).
         routes=[*oauth.routes, *meetings.routes, *history.routes, *control.routes],
-        middleware=[Middleware(FaultInjection, faults=faults)],
+        middleware=[Middleware(RateLimiting, limit=limit), Middleware(FaultInjection, faults=faults)],
     )
-    app.state.sandbox = SandboxState(store, faults, client_id, client_secret)
+    app.state.sandbox = SandboxState(store, faults, client_id, client_secret, limit)
     app.state.sandbox_clock = moving
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
 from core.goto.sandbox.faults import Faults
+from core.goto.sandbox.ratelimit import RateLimit
 from core.goto.sandbox.store import Store
 
 ADMIN_HEADER = "X-Sandbox-Admin"
@@ -22,6 +23,7 @@ class SandboxState:
     faults: Faults
     client_id: str
     client_secret: str
+    rate_limit: RateLimit = field(default_factory=RateLimit)
 
 
 def state_of(request: Request) -> SandboxState:

@@ -98,6 +98,16 @@ async def faults(request: Request, sandbox: SandboxState) -> Response:
     return JSONResponse({"pending": sandbox.faults.pending()}, status_code=201 if request.method == "POST" else 200)
 
 
+async def rate_limit(request: Request, sandbox: SandboxState) -> Response:
+    """Show (GET) or set (POST {"per_second": 10, "retry_after": null}) the enforced rate limit."""
+    if request.method == "POST":
+        try:
+            sandbox.rate_limit.configure(await _json(request))
+        except ValueError as bad:
+            return _problem(400, str(bad))
+    return JSONResponse(sandbox.rate_limit.state())
+
+
 async def reset_faults(request: Request, sandbox: SandboxState) -> Response:
     """Drop every pending fault."""
     sandbox.faults.reset()
@@ -149,6 +159,7 @@ routes = [
     Route("/developer/clients/{client_id}/redirect-uris", redirect_uris, methods=["GET", "POST", "DELETE"]),
     Route("/_sandbox/faults", admin_only(faults), methods=["GET", "POST"]),
     Route("/_sandbox/reset-faults", admin_only(reset_faults), methods=["POST"]),
+    Route("/_sandbox/rate-limit", admin_only(rate_limit), methods=["GET", "POST"]),
     Route("/_sandbox/accounts", admin_only(accounts), methods=["GET", "POST"]),
     Route("/_sandbox/accounts/{email}", admin_only(account_action), methods=["GET"]),
     Route("/_sandbox/accounts/{email}/{action:str}", admin_only(account_action), methods=["POST"]),
