@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from core.goto import bulk_work
 from core.goto.connect import GotoConnection
 from core.meetings import jobs as meetings
 from core.reporting import history
@@ -16,6 +17,7 @@ from core.series import cleanup as series_cleanup
 TOKEN_HORIZON = timedelta(minutes=10)
 
 
+@bulk_work()  # the worker's GoTo calls yield to users' saves sharing the same client
 def run_pass(engine: Engine, connection: GotoConnection) -> str:
     """One pass over every job; returns a one-line report."""
     outcomes = connection.tokens.refresh_expiring(TOKEN_HORIZON)

@@ -163,13 +163,15 @@ def reconcile_command(
     ),
 ) -> None:
     """Report meetings that exist at GoTo but not in Room Desk, and appointments whose meeting GoTo lost."""
+    from core.goto import bulk_work
     from core.goto.connect import connect_goto
     from core.meetings.reconcile import reconcile
 
     settings, engine = get_settings(), get_engine()
     connection = connect_goto(engine, settings)
     try:
-        report = reconcile(engine, connection.client, repair=repair)
+        with bulk_work():
+            report = reconcile(engine, connection.client, repair=repair)
         if repair and report.repaired:
             from core.meetings import jobs as meetings
 

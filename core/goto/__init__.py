@@ -1,5 +1,6 @@
 """The GoTo adapter: the port (GotoApi), the real client, and its errors. The sandbox lives in `sandbox/`."""
 
+from core.goto._pacing import PacingStats, bulk_work
 from core.goto._tokens import StaticTokens
 from core.goto.api import GotoApi, Meeting, MeetingSpec, TokenSet, TokenSource, goto_subject
 from core.goto.client import GotoClient, GotoConfig
@@ -30,8 +31,10 @@ __all__ = [
     "GotoUnavailable",
     "Meeting",
     "MeetingSpec",
+    "PacingStats",
     "StaticTokens",
     "TokenSet",
     "TokenSource",
+    "bulk_work",
     "goto_subject",
 ]

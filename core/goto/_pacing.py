@@ -6,7 +6,7 @@ published figure, "default | 10 requests per second". It documents no rate-limit
 when a 429 does carry Retry-After, every thread waits it out, not just the one that was refused.
 
 Requests are spaced `1 / rate` apart (a GCRA with a burst of one), so any sliding second holds at most `rate + 1`
-of them: the default rate of 9 stays within GoTo's 10. A user's save goes before bulk work (the worker, imports,
+of them: the default rate of 8 stays within GoTo's 10 even when the network delays one request and not the next. A user's save goes before bulk work (the worker, imports,
 reconcile): bulk work may only reserve the very next slot, so a save waits behind at most one bulk request.
 """
 

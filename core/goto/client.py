@@ -47,9 +47,9 @@ class GotoConfig:
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     max_retry_after: float = 30.0  # a longer Retry-After is reported to the caller instead of waited out
-    # GoTo's "Rate Limiting" reference: "default | 10 requests per second", per API; 9 spaced requests never make
-    # 11 in a sliding second. 0 turns client-side pacing off (Retry-After is still honoured).
-    requests_per_second: float = 9.0
+    # GoTo's "Rate Limiting" reference: "default | 10 requests per second", per API. 8 evenly spaced requests make
+    # at most 9 in any second, leaving room for network jitter. 0 turns pacing off (Retry-After still holds).
+    requests_per_second: float = 8.0
 
     @classmethod
     def from_env(cls) -> GotoConfig:
@@ -77,7 +77,7 @@ class GotoConfig:
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
 
 
-def rate_from_env(default: float = 9.0) -> float:
+def rate_from_env(default: float = 8.0) -> float:
     """ROOMDESK_GOTO_RATE_LIMIT (requests per second, 0 = unpaced), else `default`."""
     raw = os.environ.get("ROOMDESK_GOTO_RATE_LIMIT", "").strip()
     try:

@@ -84,7 +84,7 @@ def test_a_paced_client_never_exceeds_the_sandbox_rate_limit(
     make_linked: Callable[..., Linked], limited: SandboxAdmin
 ) -> None:
     """Three threads share one client; the sandbox enforces GoTo's 10 per second and refuses nothing."""
-    linked = make_linked(requests_per_second=9)
+    linked = make_linked(requests_per_second=8)  # the default
     errors: list[Exception] = []
 
     def calls() -> None:
