@@ -1,7 +1,7 @@
 """room link refresh lease
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 08:15:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 import core.kernel.models
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
