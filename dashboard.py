@@ -7,6 +7,7 @@ import streamlit as st
 from core.access.external_access import CALLBACK_PATH
 from core.kernel.config import get_settings
 from ui.goto import goto
+from ui.health import worker_status
 from ui.session import activation_banner, current_user, engine, sign_in_form, sign_out, t
 
 st.set_page_config(page_title="Room Desk", page_icon=":material/event_available:", layout="wide")
@@ -55,6 +56,7 @@ with st.sidebar:
     settings = get_settings()
     st.caption(t("sidebar.database", kind="SQLite" if settings.database_url.startswith("sqlite") else "PostgreSQL"))
     st.caption(t("sidebar.goto_sandbox") if goto().is_sandbox else t("sidebar.goto_real"))
+    worker_status(user.time_zone)
 if user.role == "admin":
     activation_banner()
 current.run()

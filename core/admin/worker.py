@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from core.admin import health
 from core.goto import bulk_work
 from core.goto.connect import GotoConnection
 from core.meetings import jobs as meetings
@@ -53,7 +54,7 @@ def start_in_background(engine: Engine, connection: GotoConnection, interval: fl
     stop = threading.Event()
 
     def loop() -> None:
-        for _ in run(engine, connection, once=False, interval=interval, stop=stop):
+        for _ in run(engine, connection, once=False, interval=interval, stop=stop, kind="embedded"):
             pass
 
     threading.Thread(target=loop, name="roomdesk-worker", daemon=True).start()
@@ -61,15 +62,23 @@ def start_in_background(engine: Engine, connection: GotoConnection, interval: fl
 
 
 def run(
-    engine: Engine, connection: GotoConnection, *, once: bool, interval: float, stop: threading.Event | None = None
+    engine: Engine,
+    connection: GotoConnection,
+    *,
+    once: bool,
+    interval: float,
+    stop: threading.Event | None = None,
+    kind: str = "worker",
 ) -> Iterator[str]:
-    """Pass after pass until stopped (or a single pass with once=True)."""
+    """Pass after pass until stopped (or a single pass with once=True); each pass leaves a heartbeat."""
     stop = stop or threading.Event()
+    name, started = health.worker_name(kind), datetime.now(UTC)
     while True:
         try:
             report = run_pass(engine, connection)
         except Exception as err:
             report = f"pass failed: {type(err).__name__}: {err}"
+        health.record_heartbeat(engine, worker=name, kind=kind, started_at=started, interval=interval, report=report)
         yield report
         if once or stop.wait(interval):
             return

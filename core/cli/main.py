@@ -11,6 +11,7 @@ from core.access.auth import add_user
 from core.admin import demo
 from core.cli.bookings import conflicts_command, import_app
 from core.cli.usage import usage_command
+from core.cli.ops import backup_command, restore_command, status_command
 from core.goto.sandbox.cli import sandbox_app
 from core.kernel.config import get_settings
 from core.kernel.db import get_engine, make_engine, session_scope, upgrade
@@ -25,6 +26,9 @@ app.add_typer(import_app, name="import", help="Bring existing data in.")
 app.add_typer(sandbox_app, name="sandbox", help="The built-in GoTo sandbox (emulator).")
 app.command("conflicts", help="List overbooked slots that overlap a window.")(conflicts_command)
 app.command("usage", help="How the accounts were really used: booked against held, per room and period.")(usage_command)
+app.command("status", help="Worker heartbeat and meeting jobs; exit code 1 when unhealthy.")(status_command)
+app.command("backup", help="Back up the database to FILE (safe while Room Desk runs).")(backup_command)
+app.command("restore", help="Restore a backup FILE into the configured database.")(restore_command)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -310,3 +310,16 @@ class HistoryCursor(SQLModel, table=True):
     collected_until: datetime = Field(sa_type=UTCDateTime)
     last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=500)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A worker's sign of life, written after every pass; `roomdesk status` and the sidebar read it."""
+
+    __tablename__ = "worker_heartbeat"
+    worker: str = Field(primary_key=True, max_length=200)  # host:pid, so replicas and restarts stay apart
+    kind: str = Field(default="worker", max_length=16)  # worker (roomdesk worker) | embedded (dashboard thread)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    beat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    interval_seconds: float = 60.0
+    passes: int = 0
+    last_report: str = Field(default="", max_length=500)

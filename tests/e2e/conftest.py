@@ -61,8 +61,8 @@ def running_dashboard(
 ) -> Iterator[str]:
     """`streamlit run dashboard.py` on loopback with its own data directory; yields its URL once healthy."""
     port = port or _free_port()
-    environment = {**os.environ, "ROOMDESK_DATA_DIR": str(data), **(env or {})}
-    environment.pop("ROOMDESK_DATABASE_URL", None)
+    environment = {k: v for k, v in os.environ.items() if k != "ROOMDESK_DATABASE_URL"}  # only what env= says
+    environment.update({"ROOMDESK_DATA_DIR": str(data), **(env or {})})
     log = open(data / "streamlit.log", "wb")  # noqa: SIM115  (stays open for the server's lifetime)
     proc = subprocess.Popen(
         [
