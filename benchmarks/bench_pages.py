@@ -36,10 +36,12 @@ PASSWORD = "bench-password"
 USERS = {"admin": "admin", "staff": "staff"}  # user name -> role
 # Counts finished script runs in the page: each change of Streamlit's script state to notRunning.
 OBSERVER = """
-window.__runs = 0; window.__doneAt = 0;
+window.__starts = 0; window.__runs = 0; window.__doneAt = 0;
 new MutationObserver((records) => {
   for (const r of records) {
-    if (r.target.getAttribute('data-test-script-state') === 'notRunning' && r.oldValue === 'running') {
+    const now = r.target.getAttribute('data-test-script-state');
+    if (now === 'running' && r.oldValue !== 'running') window.__starts += 1;
+    if (now === 'notRunning' && r.oldValue === 'running') {
       window.__runs += 1; window.__doneAt = performance.now();
     }
   }
@@ -129,9 +131,10 @@ def postgres_copy(source: Path) -> Iterator[str]:
         server.stop()
 
 
-def wait_for_runs(page, before: int) -> float:  # type: ignore[no-untyped-def]
+def wait_for_runs(page, started: int) -> float:  # type: ignore[no-untyped-def]
     """Milliseconds (browser clock) at which the last script run caused by the latest action finished."""
-    page.wait_for_function(f"window.__runs > {before}", timeout=180_000)
+    page.wait_for_function(f"window.__starts > {started}", timeout=180_000)
+    page.wait_for_function("window.__runs >= window.__starts", timeout=180_000)
     while True:
         runs = page.evaluate("window.__runs")
         page.wait_for_timeout(QUIET_MS)
@@ -144,7 +147,7 @@ def wait_for_runs(page, before: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def timed_action(page, act) -> float:  # type: ignore[no-untyped-def]
-    before = page.evaluate("window.__runs")
+    before = page.evaluate("window.__starts")
     clicked = page.evaluate("performance.now()")
     act()
     done = wait_for_runs(page, before)
@@ -159,12 +162,18 @@ def measure_role(browser, url: str, username: str, repeat: int) -> dict[str, lis
     context.add_init_script(OBSERVER)
     page = context.new_page()
     page.goto(url)
+    page.wait_for_selector('[data-test-connection-state="CONNECTED"]', timeout=120_000)
+    page.get_by_role("heading", name="Sign in to Room Desk").wait_for(timeout=120_000)
     page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=120_000)
+    page.wait_for_timeout(QUIET_MS)
     page.get_by_label("User name", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     times: dict[str, list[float]] = {}
     times["sign-in → landing page"] = [timed_action(page, lambda: page.get_by_role("button", name="Sign in").click())]
     links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']")
+    if links.count() == 0:
+        page.screenshot(path="/tmp/bench-pages-signin.png")
+        raise SystemExit(f"no sidebar after signing in as {username}: {page.inner_text('body')[:500]}")
     names = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]  # after the icon
     for _ in range(repeat):
         for i in [*range(1, len(names)), 0]:  # every page, then back to the landing page

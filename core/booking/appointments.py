@@ -322,6 +322,9 @@ def list_single_appointments(
             other.room_id == Booking.room_id,
             other.id != Booking.id,
             other.starts_at < Booking.ends_at,
+            # Listed bookings start after start - MAX_DURATION, so a clashing one starts after start - 2 MAX_DURATION:
+            # the bound keeps each probe on a short range of the (room, start) index.
+            other.starts_at > start - 2 * MAX_DURATION,
             other.ends_at > Booking.starts_at,
         )
         .exists()
@@ -339,7 +342,13 @@ def list_single_appointments(
         .outerjoin(Booking, col(Booking.appointment_id) == Appointment.id)
         .outerjoin(Room, col(Room.id) == Booking.room_id)
         .outerjoin(User, col(User.id) == Appointment.organizer_id)
-        .where(col(Appointment.starts_at) < end, col(Appointment.ends_at) > start, col(Appointment.rrule).is_(None))
+        # No appointment lasts longer than MAX_DURATION: a start-time lower bound keeps this on the start index.
+        .where(
+            col(Appointment.starts_at) < end,
+            col(Appointment.starts_at) > start - MAX_DURATION,
+            col(Appointment.ends_at) > start,
+            col(Appointment.rrule).is_(None),
+        )
         .order_by(Appointment.starts_at, Appointment.id)
         .limit(limit)
     )

@@ -230,6 +230,9 @@ class WindowConflicts:
 
     slots: pd.DataFrame
     bookings: pd.DataFrame  # id, appointment_id, room_id, start, end, overbooked
+    # Every booking overlapping [loaded_from, loaded_to] is among `bookings` (the window, widened to whole slots).
+    loaded_from: datetime | None = None
+    loaded_to: datetime | None = None
 
 
 def window_conflicts(
@@ -254,7 +257,7 @@ def window_conflicts(
     overbooked = np.zeros(len(frame), bool)
     overbooked[sw.pair_row] = True
     keep = ((sw.slots["start"] < end) & (sw.slots["end"] > start)).to_numpy()
-    return WindowConflicts(_describe(session, sw, frame, keep), frame.assign(overbooked=overbooked))
+    return WindowConflicts(_describe(session, sw, frame, keep), frame.assign(overbooked=overbooked), lo, hi)
 
 
 def _describe(session: Session, sw: Sweep, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

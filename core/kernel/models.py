@@ -96,6 +96,13 @@ class Appointment(SQLModel, table=True):
         sa.CheckConstraint("ends_at > starts_at", name="ck_appointment_positive_duration"),
         # One detached occurrence per original start: two people opening it at once get the same row.
         sa.Index("uq_appointment_occurrence", "series_id", "recurrence_id", unique=True),
+        # Series are few among a million appointments: their lists read this partial index, not the table.
+        sa.Index(
+            "ix_appointment_series",
+            "starts_at",
+            sqlite_where=sa.text("rrule IS NOT NULL"),
+            postgresql_where=sa.text("rrule IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=200)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from core.access.permissions import require_role
 from core.booking.appointments import AgendaRow
-from core.booking.availability import overlapping_appointments
+from core.booking.availability import MAX_DURATION, overlapping_appointments
 from core.kernel.errors import NotFound
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Role, Room, User, utcnow
 from core.meetings import jobs as meetings
@@ -188,6 +188,7 @@ def occurrence_rows(
             other.room_id == Booking.room_id,
             other.id != Booking.id,
             other.starts_at < Booking.ends_at,
+            other.starts_at > start - 2 * MAX_DURATION,  # as in list_appointments: a short index range per probe
             other.ends_at > Booking.starts_at,
         )
         .exists()

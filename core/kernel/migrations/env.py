@@ -22,6 +22,9 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one after the other; the later ones then find nothing to do.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7000, 0)")
             context.run_migrations()
 
 

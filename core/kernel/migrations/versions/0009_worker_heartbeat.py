@@ -33,9 +33,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("worker_heartbeat", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_worker_heartbeat_beat_at"), ["beat_at"], unique=False)
+    op.create_index(
+        "ix_appointment_series",
+        "appointment",
+        ["starts_at"],
+        sqlite_where=sa.text("rrule IS NOT NULL"),
+        postgresql_where=sa.text("rrule IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_appointment_series", table_name="appointment")
     with op.batch_alter_table("worker_heartbeat", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_worker_heartbeat_beat_at"))
     op.drop_table("worker_heartbeat")
