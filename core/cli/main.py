@@ -10,8 +10,8 @@ import typer
 from core.access.auth import add_user
 from core.admin import demo
 from core.cli.bookings import conflicts_command, import_app
-from core.cli.usage import usage_command
 from core.cli.ops import backup_command, restore_command, status_command
+from core.cli.usage import usage_command
 from core.goto.sandbox.cli import sandbox_app
 from core.kernel.config import get_settings
 from core.kernel.db import get_engine, make_engine, session_scope, upgrade
