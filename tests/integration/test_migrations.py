@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from core.booking.appointments import list_appointments
 from core.conflicts.sweep import overbookings_in_window
 from core.kernel.db import alembic_config, make_engine, session_scope, upgrade
 from core.kernel.models import User
+from core.series.agenda import list_appointments
 from tests.integration.test_storage import schema_differences
 
 T = datetime(2026, 3, 2, 9, 0)  # naive UTC, as stored
@@ -206,7 +206,7 @@ def upgraded_from(engine: Engine, revision: str) -> None:
         olga = s.get(User, 1)
         assert olga is not None and olga.created_at == T.replace(tzinfo=UTC)
         rows = list_appointments(s, user=olga, start=T.replace(tzinfo=UTC) - HOUR, end=T.replace(tzinfo=UTC) + 3 * HOUR)
-        assert [(r["subject"], r["room"], r["overbooked"]) for r in rows] == [
+        assert [(r.subject, r.room, r.overbooked) for r in rows] == [
             ("Planning", "Board Room", True),
             ("Review", "Board Room", True),
         ]
