@@ -29,14 +29,22 @@ def meeting_panel(user: User, view: AppointmentView) -> None:
         if state.state == "none":
             st.caption(t("meeting.none", room=view.room))
             return
-        if state.state == "pending":
+        if state.state == "failed":
+            st.error(t("meeting.failed", attempts=state.attempts, error=state.error), icon=":material/error:")
+        if state.state == "pending" and state.attempts:
+            st.warning(
+                t("meeting.retrying", attempts=state.attempts, error=state.error), icon=":material/hourglass_top:"
+            )
+        elif state.state == "pending":
             st.warning(
                 t("meeting.pending", error=state.error or t("meeting.pending_first")), icon=":material/hourglass_top:"
             )
-            if st.button(t("meeting.retry"), key=f"retry_meeting_{view.id}", icon=":material/refresh:"):
-                result = meetings.sync_now(engine(), goto().client, view.id)
-                (st.success if result.state == "created" else st.warning)(t(f"meeting.after_retry_{result.state}"))
-                st.rerun()
+        if state.state in ("pending", "failed") and st.button(
+            t("meeting.retry"), key=f"retry_meeting_{view.id}", icon=":material/refresh:"
+        ):
+            result = meetings.sync_now(engine(), goto().client, view.id)
+            (st.success if result.state == "created" else st.warning)(t(f"meeting.after_retry_{result.state}"))
+            st.rerun()
         if view.invitation:
             st.caption(t("meeting.invitation_below"))
             st.code(view.invitation.strip("\n"), language=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,11 +15,12 @@ from core.kernel.errors import NotFound, RoomDeskError, ValidationFailed
 from core.kernel.models import Role, Room, User
 
 CALLBACK_PATH = "goto_callback"  # the Streamlit url_path of pages/callback.py
-ADDRESS, TOKEN, ACCESS_USER, ACTIVATED_URL = (
+ADDRESS, TOKEN, ACCESS_USER, ACTIVATED_HASH = (
     "external.address",
     "external.token",
     "external.access_user",
-    "external.activated_url",
+    # Only a hash of the activated URL is stored: the URL carries the callback token, a secret.
+    "external.activated_url_hash",
 )
 
 
@@ -28,12 +30,21 @@ class ExternalAccess:
     has_token: bool
     access_user_id: int | None
     redirect_url: str | None  # None until an address and a token exist
-    activated_url: str | None
+    activated_hash: str | None  # hash of the URL registered at GoTo
 
     @property
     def activation_valid(self) -> bool:
         """Linking works only while the URL registered at GoTo is exactly the current redirect URL."""
-        return self.redirect_url is not None and self.redirect_url == self.activated_url
+        return (
+            self.redirect_url is not None
+            and self.activated_hash is not None
+            and crypto.same_secret(url_digest(self.redirect_url), self.activated_hash)
+        )
+
+
+def url_digest(url: str) -> str:
+    """The SHA-256 of a redirect URL: identifies it without storing the callback token it contains."""
+    return hashlib.sha256(url.encode()).hexdigest()
 
 
 def redirect_url(system_address: str, token: str) -> str:
@@ -65,7 +76,7 @@ def get_external_access(session: Session) -> ExternalAccess:
         has_token=token is not None,
         access_user_id=get_value(session, ACCESS_USER),
         redirect_url=redirect_url(address, token) if address and token else None,
-        activated_url=get_value(session, ACTIVATED_URL),
+        activated_hash=get_value(session, ACTIVATED_HASH),
     )
 
 
@@ -136,12 +147,12 @@ def set_access_user(session: Session, *, user: User, access_user_id: int) -> Ext
 
 def record_activation(session: Session, *, url: str, actor: User | None) -> None:
     """Remember that `url` is registered at GoTo (what support staff confirm)."""
-    put_value(session, ACTIVATED_URL, url)
+    put_value(session, ACTIVATED_HASH, url_digest(url))
     audit.record(
         session,
         actor=actor,
         action="external.activated",
         entity="setting",
-        entity_id=ACTIVATED_URL,
+        entity_id=ACTIVATED_HASH,
         after={"url_registered": True},
     )

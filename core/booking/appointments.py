@@ -15,6 +15,7 @@ from core.access.permissions import require_role
 from core.access.settings import forbid_overbooking
 from core.booking.availability import MAX_DURATION, lock_room, overlapping_appointments
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import (
     NotFound,
     OverbookingWarning,
@@ -177,6 +178,7 @@ def save_appointment(
 ) -> Appointment:
     """Create or update an appointment and its room booking; warn before overbooking a room."""
     require_role(user, Role.staff, Role.admin)
+    write_lock(session)  # reads, then writes: take the write lock before the first read
     problems = validate(data)
     if problems:
         raise ValidationFailed(problems)

@@ -16,6 +16,7 @@ from core.goto.sandbox.cli import sandbox_app
 from core.kernel.config import get_settings
 from core.kernel.db import get_engine, make_engine, session_scope, upgrade
 from core.kernel.errors import RoomDeskError
+from core.kernel.logs import configure_logging
 
 app = typer.Typer(help="Room Desk: book shared GoTo Meeting accounts like rooms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -127,7 +128,7 @@ def worker(
     once: bool = typer.Option(False, "--once", help="One pass, then exit."),
     interval: float = typer.Option(60.0, "--interval", help="Seconds between passes."),
 ) -> None:
-    """Background jobs: refresh GoTo tokens that expire within 10 minutes (later: pending meetings)."""
+    """Background jobs: refresh GoTo tokens that expire within 10 minutes, create/update/delete meetings."""
     from core.admin import worker as jobs
     from core.goto.connect import connect_goto
 
@@ -199,6 +200,7 @@ def reconcile_command(
 
 
 def main() -> None:
+    configure_logging()
     app()
 
 

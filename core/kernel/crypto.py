@@ -29,8 +29,33 @@ def load_keys(config: Settings | None = None) -> list[bytes]:
         return [k.strip().encode() for k in config.secret_key.split(",") if k.strip()]
     path = _key_file(config)
     if not path.exists():
-        write_keys([Fernet.generate_key()], config)
-    return [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
+        create_key_file(path)
+    keys = [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
+    if not keys:
+        raise SecretUnreadable(f"the key file {path} is empty")
+    return keys
+
+
+def create_key_file(path: Path) -> None:
+    """Create the first key exactly once: two processes starting on an empty data directory share one key.
+
+    The key is written to a private temporary file and then hard-linked into place, which fails if the file
+    exists (an exclusive create that is never seen half written); the loser simply reads the winner's key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(Fernet.generate_key().decode() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: its key is the key
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_keys(keys: list[bytes], config: Settings | None = None) -> None:
@@ -38,8 +63,8 @@ def write_keys(keys: list[bytes], config: Settings | None = None) -> None:
     config = config or get_settings()
     path = _key_file(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(k.decode() for k in keys) + "\n")
     os.chmod(tmp, 0o600)

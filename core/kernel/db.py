@@ -70,16 +70,34 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def write_lock(session: Session) -> None:
+    """Take the write lock for this unit of work now, before it reads (SQLite; PostgreSQL needs nothing).
+
+    Services that read and then write call this first, so the caller's choice of transaction never matters:
+    on SQLite a transaction that read first and writes later fails at once with "database is locked" when
+    another connection committed in between, whatever the busy timeout.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction() and session.info.get("write_lock") is session.get_transaction():
+        return
+    if not session.in_transaction():
+        token = _immediate.set(True)
+        try:
+            session.connection()  # opens the transaction now, with BEGIN IMMEDIATE
+        finally:
+            _immediate.reset(token)
+    else:  # already reading: a write that changes nothing takes the lock now, before anything depends on it
+        session.execute(sa.text("UPDATE setting SET key = key WHERE 0"))
+    session.info["write_lock"] = session.get_transaction()  # this transaction only
+
+
 @contextmanager
 def session_scope(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any exception, so nothing is half-saved."""
     with Session(engine, expire_on_commit=False) as session:
-        if immediate and engine.dialect.name == "sqlite":
-            token = _immediate.set(True)
-            try:
-                session.connection()  # opens the transaction now, with BEGIN IMMEDIATE
-            finally:
-                _immediate.reset(token)
+        if immediate:
+            write_lock(session)
         try:
             yield session
             session.commit()

@@ -103,6 +103,8 @@ class Appointment(SQLModel, table=True):
             sqlite_where=sa.text("rrule IS NOT NULL"),
             postgresql_where=sa.text("rrule IS NOT NULL"),
         ),
+        # Ids are never handed out twice: an editor still open on a deleted appointment must not hit a new one.
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=200)
@@ -239,17 +241,20 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class MeetingJob(SQLModel, table=True):
-    """Work for GoTo, recorded before GoTo is called: bring an appointment's meeting in line, or delete one.
+    """Work for GoTo, recorded before GoTo is called: bring an appointment's meeting in line, delete one, or
+    settle a create that was sent (the create ledger).
 
     Claimed with a lease (row locks on PostgreSQL, an immediate transaction on SQLite), so double clicks,
-    reruns, replicas and workers never run the same job twice at once.
+    reruns, replicas and workers never run the same job twice at once. `version` grows with every save that
+    plans the job; a run finishes (deletes the row) only if the version is still the one it started with.
     """
 
     __tablename__ = "meeting_job"
-    __table_args__ = (sa.Index("ix_meeting_job_due", "next_attempt_at"),)
+    __table_args__ = (sa.Index("ix_meeting_job_due", "next_attempt_at"), {"sqlite_autoincrement": True})
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=10)  # sync | delete
-    # One sync job per appointment at most; delete jobs outlive their appointment, so they carry the meeting.
+    kind: str = Field(max_length=10)  # sync | delete | create
+    # One sync job per appointment at most; delete and create jobs outlive their appointment, so they carry
+    # the meeting (delete) or what was sent (create) themselves.
     appointment_id: int | None = Field(
         default=None, foreign_key="appointment.id", ondelete="CASCADE", sa_column_kwargs={"unique": True}
     )
@@ -260,6 +265,15 @@ class MeetingJob(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # given up after too many attempts
+    # A create ledger entry (kind "create"): what was POSTed, for which appointment (a plain id: the entry
+    # must outlive the appointment), and when. Removed once the meeting is found and settled or proven absent.
+    sent_for: int | None = Field(default=None, index=True)
+    subject: str | None = Field(default=None, max_length=200)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ActivationRequest(SQLModel, table=True):

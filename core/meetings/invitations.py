@@ -24,7 +24,10 @@ def render_invitation(invitation: Invitation, lang: str = "en") -> str:
     """The block as it is appended to the note (leading blank line included)."""
     lines = [
         BEGIN,
-        translate("invitation.join", lang, url=invitation.join_url),
+        # Only a link GoTo gave is ever shown; none is made up from the meeting id.
+        translate("invitation.join", lang, url=invitation.join_url)
+        if invitation.join_url
+        else translate("invitation.join_unknown", lang),
         translate("invitation.meeting_id", lang, id=_grouped(invitation.meeting_id)),
     ]
     if invitation.dial_in:

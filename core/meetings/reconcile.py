@@ -11,6 +11,7 @@ from core.goto import GotoApi, GotoError
 from core.kernel.db import session_scope
 from core.kernel.models import Appointment, GotoMeetingData, Room, RoomLink, utcnow
 from core.meetings import jobs as meetings
+from core.meetings import ledger
 
 
 @dataclass
@@ -41,13 +42,23 @@ def reconcile(engine: Engine, api: GotoApi, *, repair: bool = True) -> Reconcile
         except GotoError as err:
             report.unreachable.append((name, str(err)))
             continue
-        known = {meeting_id for acc, meeting_id, _, _ in ours if acc == account}
-        report.unknown_at_goto += [(name, mid, m.subject) for mid, m in upcoming.items() if mid not in known]
+        # Room Desk's own: stored on appointments, waiting for their delete, or made by a create still in the
+        # ledger (its answer was lost; the worker settles it) - none of these is "not made by Room Desk".
+        known = {meeting_id for acc, meeting_id, _, _ in ours if acc == account} | ledger.known_meeting_ids(
+            engine,
+            account,  # type: ignore[arg-type]
+        )
+        sent = ledger.open_creates(engine, account)  # type: ignore[arg-type]
+        report.unknown_at_goto += [
+            (name, mid, m.subject)
+            for mid, m in upcoming.items()
+            if mid not in known and not any(spec.matches(m) for spec in sent)
+        ]
         for acc, meeting_id, appointment_id, subject in ours:
             if acc == account and meeting_id not in upcoming and api.get_meeting(account, meeting_id) is None:  # type: ignore[arg-type]
                 report.missing_at_goto.append((name, appointment_id, subject))
     if repair and report.missing_at_goto:
-        with session_scope(engine) as session:
+        with session_scope(engine, immediate=True) as session:
             for _, appointment_id, _ in report.missing_at_goto:
                 meetings.plan_sync(session, appointment_id)  # the job finds the meeting gone and creates a new one
         report.repaired = len(report.missing_at_goto)
