@@ -34,6 +34,7 @@ from core.kernel.db import session_scope
 from core.kernel.errors import RoomDeskError
 from core.kernel.models import Appointment, Booking, GotoMeetingData, MeetingJob, Room, RoomLink, User
 from core.meetings import jobs as meetings
+from core.meetings import mail
 from core.meetings.invitations import split_note
 
 ADMIN_HEADER = "X-Sandbox-Admin"
@@ -208,7 +209,7 @@ class UserSession:
             room_ids=(self.random.choice(self.rooms)[0],),
         )
         data |= current | change | {"note": note}
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, immediate=True) as session:  # as pages/appointments.py saves
             appt = save_appointment(
                 session,
                 user=user,
@@ -262,7 +263,8 @@ class UserSession:
             return
         with session_scope(self.engine) as session:
             version = session.get(Appointment, a).version  # type: ignore[union-attr]
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine) as session:  # as pages/appointments.py deletes
+            mail.cancel_invitation(session, user=self.random.choice(self.users), appointment_id=a)
             job = delete_appointment(
                 session, user=self.random.choice(self.users), appointment_id=a, expected_version=version
             )

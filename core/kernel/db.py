@@ -43,7 +43,13 @@ def make_engine(url: str) -> Engine:
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
             # IMMEDIATE takes the write lock up front, so check-then-write sequences cannot interleave.
+            conn.info["wrote"] = _immediate.get()
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _note_writes(conn: sa.Connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+            if not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
+                conn.info["wrote"] = True  # this transaction holds (or asked for) the write lock
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
@@ -81,13 +87,16 @@ def write_lock(session: Session) -> None:
         return
     if session.in_transaction() and session.info.get("write_lock") is session.get_transaction():
         return
+    pending = session.new or session.dirty or session.deleted
+    if session.in_transaction() and not pending and not session.connection().info.get("wrote"):
+        session.rollback()  # only read so far: start again under the lock (loaded rows reload on use, fresh)
     if not session.in_transaction():
         token = _immediate.set(True)
         try:
             session.connection()  # opens the transaction now, with BEGIN IMMEDIATE
         finally:
             _immediate.reset(token)
-    else:  # already reading: a write that changes nothing takes the lock now, before anything depends on it
+    else:  # it has written already, so it holds the lock; this write of nothing makes sure
         session.execute(sa.text("UPDATE setting SET key = key WHERE 0"))
     session.info["write_lock"] = session.get_transaction()  # this transaction only
 

@@ -18,6 +18,7 @@ from core.access.permissions import require_role
 from core.access.settings import get_value
 from core.kernel import audit
 from core.kernel.config import get_settings
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, RoomDeskError
 from core.kernel.i18n import DEFAULT_LANGUAGE, format_date, format_time, translate
 from core.kernel.models import Appointment, GotoMeetingData, OutboxMessage, Participant, Role, User, utcnow
@@ -321,6 +322,7 @@ def send_invitation(
     smtp_url = get_settings().smtp_url
     # Sent before the row is written, so a slow SMTP server never holds the database's write lock.
     delivered = smtp_url is not None and _deliver(message, smtp_url) is None
+    write_lock(session)  # read, then write: the lock now (not across the SMTP call above)
     session.add(message)
     session.flush()
     recipients = message.recipients.splitlines()

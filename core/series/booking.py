@@ -24,6 +24,7 @@ from core.booking.appointments import (
 )
 from core.booking.availability import MAX_DURATION, lock_room
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import RoomDeskError, ValidationFailed
 from core.kernel.models import Appointment, Booking, MeetingJob, Role, Room, User, utcnow
 from core.meetings import jobs as meetings
@@ -172,6 +173,7 @@ def save_series(
 
     Occurrences that would overbook raise SeriesOverbooking unless `resolution` says what to do with them.
     """
+    write_lock(session)  # reads, then writes: the write lock first
     require_role(user, Role.staff, Role.admin)
     now = now or utcnow()
     rule, given = _validated(session, data), data.appointment

@@ -244,6 +244,22 @@ def test_deleting_an_appointment_never_fails_with_database_is_locked(engine: Eng
         assert s.get(Appointment, appt.id) is None
 
 
+def test_deleting_after_the_cancellation_check_in_the_same_transaction_never_fails_either(
+    engine: Engine, linked
+) -> None:  # type: ignore[no-untyped-def]
+    """As the Appointments page deletes: look for an invitation to cancel, then delete, in one transaction."""
+    from core.meetings import mail
+
+    appt = save(engine, linked)
+    fired = _interleave(engine, "UPDATE appointment")
+    with session_scope(engine) as s:
+        assert mail.cancel_invitation(s, user=linked.admin, appointment_id=appt.id) is None  # nobody was invited
+        delete_appointment(s, user=linked.admin, appointment_id=appt.id, expected_version=1)
+    assert fired == [True]
+    with session_scope(engine) as s:
+        assert s.get(Appointment, appt.id) is None
+
+
 def test_recording_a_goto_failure_never_fails_with_database_is_locked(engine: Engine, goto, linked, control) -> None:  # type: ignore[no-untyped-def]
     appt = save(engine, linked)
     control.fault("503", count=20, path_prefix="/G2M/rest/meetings")  # refused before any effect
