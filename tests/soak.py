@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.booking.appointments import AppointmentInput, delete_appointment, get_appointment, save_appointment
+from core.booking.appointments import AppointmentInput, get_appointment, save_appointment
 from core.conflicts import desk
 from core.goto import GotoClient, GotoConfig, goto_subject
 from core.goto.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
@@ -36,6 +36,7 @@ from core.kernel.models import Appointment, Booking, GotoMeetingData, MeetingJob
 from core.meetings import jobs as meetings
 from core.meetings import mail
 from core.meetings.invitations import split_note
+from core.series.agenda import delete_appointment
 
 ADMIN_HEADER = "X-Sandbox-Admin"
 KINDS_BEFORE = ("429", "500", "502", "503", "504")
@@ -248,12 +249,13 @@ class UserSession:
         if (a := self._pick()) is None:
             return
         with session_scope(self.engine) as session:
-            if session.exec(select(Booking.id).where(Booking.appointment_id == a)).first() is None:
-                return
-        desk.move_appointment(
+            booking_id = session.exec(select(Booking.id).where(Booking.appointment_id == a)).first()
+        if booking_id is None:
+            return
+        desk.move_booking(
             self.engine,
             user=self.random.choice(self.users),
-            appointment_id=a,
+            booking_id=booking_id,
             room_id=self.random.choice(self.rooms)[0],
             api=self.api,
         )

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from core.access import policy
 from core.booking.appointments import AgendaRow, held_room, list_single_appointments, load_for_change
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound
 from core.kernel.models import Appointment, User
 from core.meetings import jobs as meetings
@@ -34,6 +35,7 @@ def delete_appointment(session: Session, *, user: User, appointment_id: int, exp
 
     Returns the job that deletes its GoTo meeting (run it after the commit), if it had one.
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     appt = session.get(Appointment, appointment_id)
     if appt is None:
         raise NotFound("error.appointment_unknown")
