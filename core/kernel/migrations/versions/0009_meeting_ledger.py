@@ -1,7 +1,7 @@
 """create ledger and job versions on meeting_job; ids never reused; activated URL kept only as a hash
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import core.kernel.models
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
