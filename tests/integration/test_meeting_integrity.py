@@ -325,7 +325,7 @@ def test_upgrading_an_existing_database_keeps_every_booking_and_stops_reusing_id
     from core.kernel.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade(engine, "0008")
+    upgrade(engine, "0009")
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO room(name, description, active, created_at) VALUES ('R', '', 1, '2026-01-01')"

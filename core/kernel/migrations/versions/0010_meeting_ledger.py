@@ -1,7 +1,7 @@
 """create ledger and job versions on meeting_job; ids never reused; activated URL kept only as a hash
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import core.kernel.models
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
