@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.access.external_access import CALLBACK_PATH
 from core.kernel.config import get_settings
 from ui.goto import goto
 from ui.health import worker_status
-from ui.session import activation_banner, current_user, engine, sign_in_form, sign_out, t
+from ui.session import activation_banner, current_user, engine, sign_in_form, sign_out, t, write_cookie
 
 st.set_page_config(page_title="Room Desk", page_icon=":material/event_available:", layout="wide")
 engine()  # migrate and, on a first start, seed the demo before anyone signs in
-
-CALLBACK = st.Page("pages/callback.py", title=t("callback.title"), url_path=CALLBACK_PATH)
-user = current_user()
-if user is None:
-    # Only the sign-in page exists until someone signs in, so a deep link can show nothing else.
-    # The OAuth callback arrives in a fresh browser session; it checks its own token and state.
-    st.navigation(
-        [st.Page(sign_in_form, title=t("signin.title"), url_path="signin"), CALLBACK], position="hidden"
-    ).run()
-    st.stop()
 
 PAGES = {  # file, title key, icon, roles; the first page a role may see is its landing page
     "timeline": ("pages/timeline.py", "nav.timeline", ":material/view_timeline:", {"admin"}),
@@ -35,16 +28,58 @@ PAGES = {  # file, title key, icon, roles; the first page a role may see is its 
     "settings": ("pages/settings.py", "nav.settings", ":material/settings:", {"admin"}),
     "activation": ("pages/activation.py", "activation.nav", ":material/verified:", {"support", "admin"}),
     "audit": ("pages/audit.py", "audit.nav", ":material/history:", {"admin"}),
+    "people": ("pages/people.py", "people.nav", ":material/group:", {"admin"}),
+    "groups": ("pages/groups.py", "groups.nav", ":material/groups:", {"admin"}),
     "profile": ("pages/profile.py", "nav.profile", ":material/person:", {"admin", "staff", "support"}),
 }
+# Pages that work without sign-in: GoTo's OAuth callback (a fresh browser session that checks its own token
+# and state) and the one-time set-password link.
+OPEN = [
+    st.Page("pages/callback.py", title=t("callback.title"), url_path=CALLBACK_PATH),
+    st.Page("pages/set_password.py", title=t("reset.title"), url_path="set_password"),
+]
+
+
+def requested_path() -> str | None:
+    """The page the address bar asks for, when it is none of ours (so it can be caught, not "not found")."""
+    # st.context.url names the page Streamlit resolved, not the one asked for; the run's page manager knows.
+    ctx = get_script_run_ctx()
+    name = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None)
+    known = set(PAGES) | {"signin", CALLBACK_PATH, "set_password"}
+    if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,60}", name) and name not in known:
+        return name
+    return None
+
+
+def stubs(target, names: list[str]) -> list:  # type: ignore[no-untyped-def]
+    """Every other address runs `target` (the sign-in form, or a hop to the landing page): Streamlit's
+    "Page not found" dialog never appears, and the address keeps the deep link for after sign-in."""
+    return [st.Page(target, title=t("signin.title"), url_path=name) for name in names]
+
+
+user = current_user()
+write_cookie()
+unknown = [p] if (p := requested_path()) else []
+if user is None:
+    # Before sign-in every address shows the sign-in form under one title: no page names at all.
+    signin = st.Page(sign_in_form, title=t("signin.title"), url_path="signin", default=True)
+    st.navigation([signin, *stubs(sign_in_form, [*PAGES, *unknown]), *OPEN], position="hidden").run()
+    st.stop()
+
 pages = [
     st.Page(path, title=t(title), icon=icon, url_path=name)
     for name, (path, title, icon, roles) in PAGES.items()
     if user.role in roles
 ]
 
-# Our own sidebar links, so the callback page stays registered (GoTo returns to it) but is never listed.
-current = st.navigation(pages + [CALLBACK], position="hidden")
+
+def to_landing() -> None:
+    st.switch_page(pages[0])
+
+
+hidden = [name for name, (*_, roles) in PAGES.items() if user.role not in roles]
+# Our own sidebar links, so the open pages stay registered (GoTo returns to one) but are never listed.
+current = st.navigation([*pages, *stubs(to_landing, ["signin", *hidden, *unknown]), *OPEN], position="hidden")
 with st.sidebar:
     for page in pages:
         st.page_link(page)

@@ -1,11 +1,19 @@
-"""The signed-in user, the page guard and the user's language and zone."""
+"""The signed-in user, the page guard and the user's language and zone.
+
+A sign-in is a server-side session (core/access/sessions.py). The browser keeps only its signed random id in
+a cookie, so a reload, a second tab or a deep link finds the session again; this Streamlit session keeps the
+same value and re-checks it on every run, so "sign out everywhere" elsewhere signs this tab out too.
+"""
 
 from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from core.access import auth
+from core.access import auth, sessions
 from core.admin.startup import demo_credentials, prepare_database
 from core.kernel.config import get_settings
 from core.kernel.db import get_engine, session_scope
@@ -14,6 +22,8 @@ from core.kernel.i18n import pick_language, translate
 from core.kernel.models import User
 
 USER_KEY = "user_id"
+COOKIE_KEY = "signin_cookie"  # this tab's server session (the cookie value), checked on every run
+PENDING_COOKIE = "cookie_to_write"  # a cookie change for the browser, written on the next run
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,19 +38,85 @@ def engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""  # AppTest has no browser: its context answers with stand-ins
+
+
+def _browser_cookie() -> str | None:
+    return _text(st.context.cookies.get(sessions.COOKIE)) or None
+
+
+def client_address() -> str:
+    return _text(st.context.ip_address) or "local"
+
+
+def user_agent() -> str:
+    return _text(st.context.headers.get("User-Agent", ""))
+
+
+def app_address() -> str:
+    """The address this dashboard is served at, as the browser sees it (for links it hands out)."""
+    parts = urlsplit(_text(st.context.url) or "http://localhost:8501")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def current_user() -> User | None:
-    """The signed-in user, re-read every run so a deactivated account loses access at once."""
+    """The signed-in user of a live server session, re-read every run so an ended session or a deactivated
+    account loses access at once."""
+    cookie = st.session_state.get(COOKIE_KEY) or _browser_cookie()
+    if cookie:
+        with session_scope(engine()) as session:
+            found = sessions.resume_session(session, cookie)
+        if found is not None:
+            user, _ = found
+            if st.session_state.get(USER_KEY) != user.id:
+                st.session_state["lang"] = user.language
+            st.session_state[USER_KEY], st.session_state[COOKIE_KEY] = user.id, cookie
+            return user
+        _forget_sign_in(clear_cookie=bool(_browser_cookie()))
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
         from ui.sso import user_from_identity_provider  # single sign-on, when [auth] is configured
 
-        return user_from_identity_provider()
+        user = user_from_identity_provider()
+        if user is not None:
+            remember_sign_in(auth.sign_in_with_provider(engine(), user=user, client_address=client_address()))
+        return user
+    # Signed in without a server session: only tests seed session_state this way.
     with session_scope(engine()) as session:
         try:
             return auth.get_user(session, user_id)
         except RoomDeskError:
             st.session_state.pop(USER_KEY, None)
             return None
+
+
+def remember_sign_in(cookie: str) -> None:
+    """This tab is signed in with this server session; the browser gets the cookie on the next run."""
+    st.session_state[COOKIE_KEY] = cookie
+    st.session_state[PENDING_COOKIE] = cookie
+
+
+def _forget_sign_in(*, clear_cookie: bool) -> None:
+    for key in [USER_KEY, COOKIE_KEY, "lang"]:
+        st.session_state.pop(key, None)
+    if clear_cookie:
+        st.session_state[PENDING_COOKIE] = ""
+
+
+def write_cookie() -> None:
+    """Hand a pending cookie change to the browser (a script in the page: Streamlit cannot send Set-Cookie).
+
+    SameSite=Strict keeps other sites from riding the session; Secure whenever the dashboard is on HTTPS.
+    Not HttpOnly, since a script sets it: the value is only a signed random id, worthless once signed out.
+    """
+    value = st.session_state.pop(PENDING_COOKIE, None)
+    if value is None:
+        return
+    secure = "; Secure" if urlsplit(_text(st.context.url)).scheme == "https" else ""
+    age = int(sessions.lifetime().absolute.total_seconds()) if value else 0
+    cookie = f"{sessions.COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict{secure}"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True, width=1)
 
 
 def lang() -> str:
@@ -78,13 +154,20 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button(t("signin.submit"), type="primary")
     if submitted:
         try:
-            with session_scope(engine()) as session:
-                user = auth.authenticate(session, username, password)
-            st.session_state[USER_KEY] = user.id
-            st.session_state["lang"] = user.language
-            st.rerun()
+            signed_in = auth.sign_in(
+                engine(),
+                username=username,
+                password=password,
+                client_address=client_address(),
+                user_agent=user_agent(),
+            )
         except RoomDeskError as err:
             error(err)
+        else:
+            st.session_state[USER_KEY] = signed_in.user.id
+            st.session_state["lang"] = signed_in.user.language
+            remember_sign_in(signed_in.cookie)
+            st.rerun()  # the same address now runs the page asked for, if the role may see it
     creds = demo_credentials(engine())
     if creds:
         with st.expander(t("signin.demo_title"), expanded=True):
@@ -117,11 +200,22 @@ def guard(*roles: str) -> User:
 
 
 def sign_out() -> None:
+    """End this tab's server session, forget the cookie, and leave the identity provider too."""
     from ui.sso import sign_out_of_identity_provider
 
+    cookie = st.session_state.get(COOKIE_KEY) or _browser_cookie()
+    if cookie:
+        with session_scope(engine()) as session:
+            sessions.end_session(session, cookie)
     sign_out_of_identity_provider()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[PENDING_COOKIE] = ""
+
+
+def current_cookie() -> str | None:
+    """This tab's session cookie value, so My settings can mark it and keep it when ending the others."""
+    return st.session_state.get(COOKIE_KEY)
 
 
 def activation_banner() -> None:

@@ -10,13 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from core.access import addon, settings
-from core.access.auth import add_user
+from core.access.auth import DEMO_PASSWORD, add_user
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.booking.rooms import RoomInput, create_room, grant
 from core.kernel.models import Appointment, Booking, Group, MeetingSession, Room, User
 from core.reporting.history import record_demo_sessions
 
-DEMO_PASSWORD = "roomdesk-demo"
 ZONE = ZoneInfo("Europe/Berlin")
 
 ROOMS = [  # name, GoTo account (matches the GoTo sandbox's seeded accounts), description
@@ -74,6 +73,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def seed_demo(session: Session, *, today: date, seed: int = 7) -> None:
     """Create rooms, groups, users and four weeks of appointments around `today`, with overbooked slots."""
+    settings.put_value(session, settings.DEMO_SEEDED, True)  # first: the demo password is valid on the demo only
     for name in GROUPS:
         session.add(Group(name=name))
     session.flush()
@@ -106,7 +106,6 @@ def seed_demo(session: Session, *, today: date, seed: int = 7) -> None:
     }
     _seed_appointments(session, today, rooms, organizers, random.Random(seed))
     _seed_history(session, today, rooms, random.Random(seed + 1))
-    settings.put_value(session, settings.DEMO_SEEDED, True)
 
 
 def _may_book(role: str, groups: tuple[str, ...], room: str) -> bool:

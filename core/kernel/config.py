@@ -19,6 +19,8 @@ class Settings:
     goto_client_secret: str | None
     secret_key: str | None
     smtp_url: str | None
+    session_idle_hours: float = 8.0
+    session_max_days: float = 7.0
 
     @property
     def uses_real_goto(self) -> bool:
@@ -29,6 +31,19 @@ class Settings:
 def _env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
+
+
+def _positive(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0, not {raw!r}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -45,6 +60,8 @@ def load_settings() -> Settings:
         goto_client_secret=_env("ROOMDESK_GOTO_CLIENT_SECRET"),
         secret_key=_env("ROOMDESK_SECRET_KEY"),
         smtp_url=_env("ROOMDESK_SMTP_URL"),
+        session_idle_hours=_positive("ROOMDESK_SESSION_IDLE_HOURS", 8.0),
+        session_max_days=_positive("ROOMDESK_SESSION_MAX_DAYS", 7.0),
     )
 
 

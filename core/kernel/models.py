@@ -344,3 +344,46 @@ class WorkerHeartbeat(SQLModel, table=True):
     interval_seconds: float = 60.0
     passes: int = 0
     last_report: str = Field(default="", max_length=500)
+
+
+class SignInSession(SQLModel, table=True):
+    """A signed-in browser. The browser holds only a random id (signed); this row holds its hash."""
+
+    __tablename__ = "signin_session"
+    id_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the id: a leaked table signs nobody in
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    method: str = Field(default="password", max_length=12)  # password | sso
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # the absolute end, whatever the activity
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str = Field(default="", max_length=30)
+    client_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One sign-in try with a password, for throttling by user name and by client address."""
+
+    __tablename__ = "signin_attempt"
+    __table_args__ = (
+        sa.Index("ix_signin_attempt_username", "username", "at"),
+        sa.Index("ix_signin_attempt_address", "client_address", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    username: str = Field(max_length=80)
+    client_address: str = Field(default="", max_length=64)
+    succeeded: bool = False
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time set-password link; only the hash of its token is kept."""
+
+    __tablename__ = "password_reset"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from core.kernel.errors import NotFound, RoomDeskError
 from core.kernel.i18n import DEFAULT_LANGUAGE, format_date, format_time, translate
 from core.kernel.models import Appointment, GotoMeetingData, OutboxMessage, Participant, Role, User, utcnow
 
+logger = logging.getLogger(__name__)
 METHODS = ("REQUEST", "CANCEL")
 PRODID = "-//Room Desk//Invitations//EN"
 DEFAULT_HOST = "roomdesk.local"
@@ -393,3 +395,24 @@ def retry_outbox(session: Session, *, user: User) -> int:
         after={"waiting": len(waiting), "delivered": delivered},
     )
     return delivered
+
+
+def send_notice(*, to: str, subject: str, body: str, sender: str) -> bool:
+    """A plain text e-mail (no invitation, no outbox), e.g. a set-password link; True if the server took it.
+
+    Without SMTP nothing is sent (the caller shows the text instead); a delivery failure is logged, not raised.
+    """
+    smtp_url = get_settings().smtp_url
+    if not smtp_url:
+        return False
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["To"] = subject, sender, to
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or DEFAULT_HOST)
+    mail.set_content(body)
+    try:
+        refused = _send(parse_smtp_url(smtp_url), mail, sender, [to])
+    except (OSError, ValueError) as exc:
+        logger.warning("notice to %s not sent: %s", to, exc)
+        return False
+    return not refused

@@ -1,4 +1,4 @@
-"""A real `streamlit run dashboard.py` on a free port, and Debian's Chromium driven by Playwright."""
+"""A real `streamlit run app.py` (the dashboard) on a free port, and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, at
 def running_dashboard(
     data: Path, *, extra_args: tuple[str, ...] = (), port: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """`streamlit run dashboard.py` on loopback with its own data directory; yields its URL once healthy."""
+    """`streamlit run app.py` on loopback with its own data directory; yields its URL once healthy."""
     port = port or _free_port()
     environment = {k: v for k, v in os.environ.items() if k != "ROOMDESK_DATABASE_URL"}  # only what env= says
     environment.update({"ROOMDESK_DATA_DIR": str(data), **(env or {})})
@@ -70,7 +70,7 @@ def running_dashboard(
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            "app.py",
             "--server.headless",
             "true",
             "--server.port",
