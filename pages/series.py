@@ -137,7 +137,14 @@ series_editor(user, view=view, seed=seed, occurrence=target.get("start"))
 if view:
     upcoming_occurrences(user, view.id)
     cut = target.get("start") or view.starts_at
-    with st.popover(t("series.delete_following" if "start" in target else "series.delete"), icon=":material/delete:"):
+    following = "start" in target and cut > view.starts_at  # from the first occurrence on it is the whole series
+    with st.popover(t("series.delete_following" if following else "series.delete"), icon=":material/delete:"):
+        when = format_datetime(cut, lang(), view.time_zone)
+        st.write(
+            t("rules.delete_following_confirm", subject=view.subject, when=when)
+            if following
+            else t("rules.delete_series_confirm", subject=view.subject)
+        )
         if st.button(t("series.delete_really"), type="primary", key="delete_series"):
             try:
                 with session_scope(engine(), immediate=True) as session:
@@ -147,7 +154,11 @@ if view:
                 for job in jobs:  # meetings of opened occurrences go at GoTo now; the worker retries failures
                     meetings.run_now(engine(), goto().client, job)
                 st.session_state.pop(EDIT, None)
-                flash(t("series.deleted", subject=view.subject))
+                flash(
+                    t("rules.deleted_following", subject=view.subject, when=when)
+                    if following
+                    else t("series.deleted", subject=view.subject)
+                )
                 st.rerun()
             except RoomDeskError as err:
                 error(err)

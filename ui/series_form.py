@@ -13,11 +13,11 @@ from core.booking import rooms
 from core.booking.appointments import AppointmentInput, parse_emails
 from core.kernel.db import session_scope
 from core.kernel.errors import OverbookingWarning, RoomDeskError, StaleAppointment
-from core.kernel.i18n import format_datetime, format_time
+from core.kernel.i18n import format_date, format_datetime, format_time
 from core.kernel.models import User
 from core.meetings import jobs as meetings
 from core.series import occurrences
-from core.series.booking import ASK, BOOK_ANYWAY, MOVE, SKIP, SeriesInput, SeriesOverbooking, save_series
+from core.series.booking import ASK, BOOK_ANYWAY, MOVE, SKIP, SeriesInput, SeriesOverbooking, SeriesSaved, save_series
 from core.series.rules import FREQUENCIES, POSITIONS, WEEKDAYS, RuleSpec, build_rule, describe_rule, expand
 from core.series.views import SeriesView, preview
 from ui.goto import goto
@@ -261,6 +261,7 @@ def series_editor(user: User, *, view: SeriesView | None, seed: dict[str, object
                         skipped=len(saved.skipped),
                         moved=len(saved.moved),
                     )
+                    + _opened_summary(saved, zone)
                 )
             for k in [k for k in st.session_state if str(k).startswith("series_") or k == PENDING]:
                 del st.session_state[k]
@@ -348,3 +349,14 @@ def _resolution(submit, zone: str) -> None:  # type: ignore[no-untyped-def]
                 submit(MOVE)
         else:
             cols[2].caption(t("series.no_free_room"))
+
+
+def _opened_summary(saved: SeriesSaved, zone: str) -> str:
+    """Which opened occurrences took the change and which were left as they are (changed by hand)."""
+
+    def days(found: list[date]) -> str:
+        return ", ".join(format_date(datetime.combine(d, time(12), ZoneInfo(zone)), lang(), zone) for d in found)
+
+    parts = [t("rules.series_followed", days=days(saved.followed))] if saved.followed else []
+    parts += [t("rules.series_left_as_is", days=days(saved.left_as_is))] if saved.left_as_is else []
+    return "".join(" " + p for p in parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from core.kernel.db import write_lock
 from core.kernel.errors import RoomDeskError, ValidationFailed
 from core.kernel.models import Appointment, Booking, MeetingJob, Role, Room, User, utcnow
 from core.meetings import jobs as meetings
-from core.meetings.invitations import compose_note
+from core.meetings.invitations import compose_note, split_note
 from core.series.rules import HORIZON, Occurrence, expand, first_occurrence, last_end, normalize_rule
 
 ASK, BOOK_ANYWAY, SKIP, MOVE = "ask", "book_anyway", "skip", "move"
@@ -69,6 +69,92 @@ class SeriesSaved:
     booked: int
     skipped: list[date] = field(default_factory=list)
     moved: dict[date, int] = field(default_factory=dict)
+    followed: list[date] = field(default_factory=list)  # opened occurrences that took the change (meeting too)
+    left_as_is: list[date] = field(default_factory=list)  # opened occurrences changed by hand: kept their change
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What an occurrence opened from a series looks like until someone changes it by hand."""
+
+    subject: str
+    note: str  # the user's text, without an invitation block
+    start_time: time  # local time of day in `zone`
+    duration: timedelta
+    zone: str
+    room_id: int | None
+
+    def start_on(self, day: date) -> datetime:
+        return datetime.combine(day, self.start_time, ZoneInfo(self.zone))
+
+
+def shape_of(session: Session, series: Appointment) -> Shape:
+    text, _ = split_note(series.note, meetings.block_of(session, series.id) if series.id else None)
+    local = series.starts_at.astimezone(ZoneInfo(series.time_zone))
+    return Shape(
+        series.subject, text, local.time(), series.ends_at - series.starts_at, series.time_zone, series.series_room_id
+    )
+
+
+def follow_series(
+    session: Session, series: Appointment, before: Shape, *, from_day: date | None = None
+) -> tuple[list[date], list[date]]:
+    """Bring the series' opened occurrences (from `from_day` on) in line with a change of the series.
+
+    One that was only opened follows: new subject, note, time and room, and its meeting is updated. One the user
+    changed by hand (or whose day the series no longer has) keeps what it is. Returns (followed, left as is).
+    """
+    after = shape_of(session, series)
+    followed: list[date] = []
+    left: list[date] = []
+    if after == before:
+        return followed, left
+    children = session.exec(select(Appointment).where(Appointment.series_id == series.id)).all()
+    for child in sorted(children, key=lambda c: c.recurrence_id or c.starts_at):
+        if child.recurrence_id is None or child.id is None:
+            continue
+        day = day_of(child.recurrence_id, series.time_zone)
+        if from_day is not None and day < from_day:
+            continue
+        booking = session.exec(select(Booking).where(Booking.appointment_id == child.id)).first()
+        block = meetings.block_of(session, child.id)
+        text, _ = split_note(child.note, block)
+        untouched = (
+            child.subject == before.subject
+            and text == before.note
+            and child.starts_at == before.start_on(day)
+            and child.ends_at - child.starts_at == before.duration
+            and (booking.room_id if booking else None) == before.room_id
+        )
+        in_rule = any(o.day == day for o in _around(series, after.start_on(day)))
+        if not untouched or not in_rule:
+            left.append(day)
+            continue
+        start = after.start_on(day)
+        child.subject, child.note = after.subject, compose_note(after.note, block)
+        child.starts_at, child.ends_at = start, start + after.duration
+        child.version, child.updated_at = child.version + 1, utcnow()
+        session.add(child)
+        if booking is not None:
+            booking.starts_at, booking.ends_at = child.starts_at, child.ends_at
+            booking.room_id = after.room_id or booking.room_id
+            session.add(booking)
+        session.flush()
+        if meetings.wants_meeting(session, child.id, booking.room_id if booking else None):
+            meetings.plan_sync(session, child.id)
+        followed.append(day)
+    return followed, left
+
+
+def _around(series: Appointment, start: datetime) -> list[Occurrence]:
+    return expand(
+        series.rrule or "",
+        first_start=series.starts_at,
+        first_end=series.ends_at,
+        zone=series.time_zone,
+        window_start=start - timedelta(days=1),
+        window_end=start + timedelta(days=1),
+    )
 
 
 def day_of(moment: datetime, zone: str) -> date:
@@ -216,6 +302,7 @@ def save_series(
         occurrences = _resolve(session, saved, organizer or user, occurrences, rooms, resolution, move_to_room, now)
     skip |= {d.isoformat() for d in saved.skipped}
     before = audit.snapshot(existing) if existing else None
+    shape_before = shape_of(session, existing) if existing is not None and existing.rrule is not None else None
     series = saved.series
     series.subject, series.time_zone, series.rrule = given.subject, zone, rule
     series.note = compose_note(given.note, meetings.block_of(session, series.id) if series.id else None)
@@ -231,6 +318,8 @@ def save_series(
     session.execute(sa.delete(MeetingJob).where(MeetingJob.appointment_id == series.id, MeetingJob.kind == "sync"))
     saved.booked = store_bookings(session, series, occurrences, {**rooms, **saved.moved})
     store_participants(session, series.id, given.participant_ids)  # type: ignore[arg-type]
+    if shape_before is not None:
+        saved.followed, saved.left_as_is = follow_series(session, series, shape_before)
     audit.record(
         session,
         actor=user,
@@ -244,6 +333,8 @@ def save_series(
             "booked": saved.booked,
             "skipped": [d.isoformat() for d in saved.skipped],
             "moved": {d.isoformat(): r for d, r in saved.moved.items()},
+            "followed": [d.isoformat() for d in saved.followed],
+            "left_as_is": [d.isoformat() for d in saved.left_as_is],
         },
     )
     return saved

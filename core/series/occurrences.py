@@ -18,7 +18,17 @@ from core.kernel.errors import NotFound, PermissionDenied
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Room, User, utcnow
 from core.meetings import jobs as meetings
 from core.meetings.invitations import compose_note, replace_block, split_note
-from core.series.booking import ASK, SeriesInput, SeriesSaved, day_of, rebook, save_series, series_occurrences
+from core.series.booking import (
+    ASK,
+    SeriesInput,
+    SeriesSaved,
+    day_of,
+    follow_series,
+    rebook,
+    save_series,
+    series_occurrences,
+    shape_of,
+)
 from core.series.rules import Occurrence, ending_before, last_end
 
 
@@ -311,6 +321,7 @@ def split_series(
             now=now,
         )
     series = load_for_change(session, series_id, expected_version)
+    shape_before = shape_of(session, series)
     day = day_of(start, series.time_zone).isoformat()
     carried = tuple(datetime.fromisoformat(d).date() for d in series.exclusions if d >= day)
     moved_rooms = {
@@ -347,6 +358,9 @@ def split_series(
             booking.room_id = moved_rooms.get(day_of(booking.starts_at, new.time_zone), booking.room_id)
             session.add(booking)
     saved.booked = rebook(session, new)
+    saved.followed, saved.left_as_is = follow_series(
+        session, new, shape_before, from_day=day_of(start, series.time_zone)
+    )
     audit.record(
         session,
         actor=user,

@@ -176,3 +176,30 @@ def test_changing_this_and_the_following_occurrences_splits_the_series(app_engin
     assert not at.exception and "3 occurrence(s) booked" in at.success[0].value
     times = [b.starts_at.astimezone(BERLIN).strftime("%d.%m. %H:%M") for b in booked(app_engine)]
     assert times == ["04.03. 09:00", "11.03. 09:00", "18.03. 09:00", "25.03. 14:00", "01.04. 14:00", "08.04. 14:00"]
+
+
+def test_delete_this_and_the_following_says_so_and_keeps_the_earlier_occurrences(
+    app_engine: Engine, staff: int
+) -> None:
+    room = room_for(app_engine, staff)
+    start = datetime.combine(MONDAY, time(9), BERLIN)
+    with session_scope(app_engine) as s:
+        series = save_series(
+            s,
+            user=s.get(User, staff),
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Jour fixe", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)
+                ),
+                "FREQ=WEEKLY;COUNT=6",
+            ),
+        ).series
+    at = page("pages/series.py", user_id=staff)
+    at.session_state["series_edit"] = {"id": series.id, "start": start + timedelta(weeks=3)}
+    at.run()
+    confirm = [m.value for m in at.markdown if "Delete the occurrences of “Jour fixe” from" in m.value]
+    assert confirm and "25/03/2030" in confirm[0] and "The earlier ones stay" in confirm[0]
+    at.button(key="delete_series").click().run()
+    assert not at.exception
+    times = [b.starts_at.astimezone(BERLIN).strftime("%d.%m.") for b in booked(app_engine)]
+    assert times == ["04.03.", "11.03.", "18.03."]

@@ -419,3 +419,88 @@ def test_the_timeline_can_tell_a_series_from_a_single_appointment(engine: Engine
     one = single(engine, staff, room, datetime(2026, 12, 8, 9, tzinfo=BERLIN))
     with session_scope(engine) as s:
         assert is_series(s, series.id) and not is_series(s, one.id) and not is_series(s, 999_999)
+
+
+def open_one(engine: Engine, user, series_id: int, start: datetime) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        return occurrences.open_occurrence(s, user=user, series_id=series_id, start=start).id  # type: ignore[return-value]
+
+
+def test_a_whole_series_change_takes_only_opened_occurrences_along_and_names_those_changed_by_hand(
+    engine: Engine, world
+) -> None:  # type: ignore[no-untyped-def]
+    """Opened only: new time and subject, meeting planned. Changed by hand: kept, and the result says which."""
+    staff, _, room, _ = world
+    series = create(engine, staff, weekly(room.id))
+    only_opened = open_one(engine, staff, series.id, MONDAYS[2])
+    with session_scope(engine) as s:
+        occurrences.edit_occurrence(
+            s,
+            user=staff,
+            series_id=series.id,
+            start=MONDAYS[4],
+            data=AppointmentInput(
+                subject="Moved by hand",
+                starts_at=MONDAYS[4],
+                ends_at=MONDAYS[4] + timedelta(hours=1),
+                room_ids=(room.id,),
+            ),
+        )
+        s.execute(MeetingJob.__table__.delete())  # type: ignore[attr-defined]
+    with session_scope(engine) as s:
+        version = s.get(Appointment, series.id).version
+        saved = save_series(
+            s,
+            user=staff,
+            series_id=series.id,
+            expected_version=version,
+            now=NOW,
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Weekly sync, later",
+                    starts_at=MONDAYS[0] + timedelta(hours=2),
+                    ends_at=MONDAYS[0] + timedelta(hours=3),
+                    time_zone="Europe/Berlin",
+                    note="Agenda",
+                    room_ids=(room.id,),
+                ),
+                "FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+            ),
+        )
+        assert (saved.followed, saved.left_as_is) == ([MONDAYS[2].date()], [MONDAYS[4].date()])
+    with session_scope(engine) as s:
+        opened = s.get(Appointment, only_opened)
+        assert (opened.subject, opened.starts_at) == ("Weekly sync, later", MONDAYS[2] + timedelta(hours=2))
+        assert [b.starts_at for b in bookings(engine, only_opened)] == [MONDAYS[2] + timedelta(hours=2)]
+        assert s.exec(select(MeetingJob.appointment_id)).all() == [only_opened]  # its meeting follows
+        kept = s.exec(select(Appointment).where(Appointment.subject == "Moved by hand")).one()
+        assert kept.starts_at == MONDAYS[4]
+
+
+def test_this_and_following_takes_an_opened_occurrence_along_to_the_new_time(engine: Engine, world) -> None:  # type: ignore[no-untyped-def]
+    staff, _, room, _ = world
+    series = create(engine, staff, weekly(room.id))
+    later = open_one(engine, staff, series.id, MONDAYS[5])
+    with session_scope(engine) as s:
+        saved = occurrences.split_series(
+            s,
+            user=staff,
+            series_id=series.id,
+            start=MONDAYS[3],
+            expected_version=s.get(Appointment, series.id).version,
+            now=NOW,
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Weekly sync",
+                    starts_at=MONDAYS[3] + timedelta(hours=2),
+                    ends_at=MONDAYS[3] + timedelta(hours=3),
+                    time_zone="Europe/Berlin",
+                    note="Agenda",
+                    room_ids=(room.id,),
+                ),
+                "FREQ=WEEKLY;BYDAY=MO;COUNT=7",
+            ),
+        )
+        assert (saved.followed, saved.left_as_is) == ([MONDAYS[5].date()], [])
+    with session_scope(engine) as s:
+        assert s.get(Appointment, later).starts_at == MONDAYS[5] + timedelta(hours=2)
