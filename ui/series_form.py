@@ -280,13 +280,14 @@ def series_editor(user: User, *, view: SeriesView | None, seed: dict[str, object
             error(err)
 
     if rule:
+        opened = tuple(view.opened) if view else ()  # opened occurrences are appointments of their own now
         st.caption(
             t(
                 "series.summary",
                 rule=describe_rule(rule, zone, lang()),
                 next=", ".join(
                     format_datetime(p, lang(), zone)
-                    for p in preview(rule, start=starts, end=ends, zone=zone, skip=skip, count=5)
+                    for p in preview(rule, start=starts, end=ends, zone=zone, skip=skip, opened=opened, count=5)
                 ),
             )
         )

@@ -254,16 +254,24 @@ def get_occurrence(session: Session, *, user: User, series_id: int, start: datet
 
 
 def preview(
-    rule: str, *, start: datetime, end: datetime, zone: str, skip: tuple[date, ...] = (), count: int = 8
+    rule: str,
+    *,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    skip: tuple[date, ...] = (),
+    opened: tuple[date, ...] = (),
+    count: int = 8,
 ) -> list[datetime]:
-    """The first starts the rule yields from `start` (for the form's preview)."""
+    """The first starts the rule yields from `start` (for the form's preview), without skipped days and the
+    days of occurrences opened as appointments of their own (they may have moved elsewhere)."""
     occurrences = expand(
         rule,
         first_start=start,
         first_end=end,
         zone=zone,
         window_end=start + timedelta(days=3660),
-        skip={d.isoformat() for d in skip},
+        skip={d.isoformat() for d in (*skip, *opened)},
     )
     return [o.start for o in occurrences[:count]]
 

@@ -203,3 +203,40 @@ def test_delete_this_and_the_following_says_so_and_keeps_the_earlier_occurrences
     assert not at.exception
     times = [b.starts_at.astimezone(BERLIN).strftime("%d.%m.") for b in booked(app_engine)]
     assert times == ["04.03.", "11.03.", "18.03."]
+
+
+def test_the_next_line_leaves_out_an_occurrence_that_was_opened_and_moved(app_engine: Engine, staff: int) -> None:
+    from core.series import occurrences
+
+    room = room_for(app_engine, staff)
+    start = datetime.combine(MONDAY, time(9), BERLIN)
+    with session_scope(app_engine) as s:
+        user = s.get(User, staff)
+        series = save_series(
+            s,
+            user=user,
+            data=SeriesInput(
+                AppointmentInput(
+                    subject="Jour fixe", starts_at=start, ends_at=start + timedelta(hours=1), room_ids=(room,)
+                ),
+                "FREQ=WEEKLY;COUNT=6",
+            ),
+        ).series
+        second = start + timedelta(weeks=1)
+        occurrences.edit_occurrence(
+            s,
+            user=user,
+            series_id=series.id,
+            start=second,
+            data=AppointmentInput(
+                subject="Jour fixe",
+                starts_at=second + timedelta(hours=5),
+                ends_at=second + timedelta(hours=6),
+                room_ids=(room,),
+            ),
+        )
+    at = page("pages/series.py", user_id=staff)
+    at.session_state["series_edit"] = {"id": series.id}
+    at.run()
+    [summary] = [c.value for c in at.caption if c.value.startswith("Repeats")]
+    assert "04/03/2030" in summary and "18/03/2030" in summary and "11/03/2030" not in summary
