@@ -8,6 +8,7 @@ own appointment first, so the meeting moves with it. Meetings move through the m
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +30,8 @@ from core.meetings import jobs as meetings
 from core.meetings import mail
 from core.series.booking import day_of
 from core.series.occurrences import open_occurrence
+
+log = logging.getLogger(__name__)
 
 
 class MoveFailed(RoomDeskError):
@@ -194,8 +197,8 @@ def move_booking(
         with session_scope(engine) as session:
             try:
                 mail.send_invitation(session, user=user, appointment_id=appointment_id, join_url=state.join_url)
-            except RoomDeskError:
-                pass  # nobody to notify: the move itself stands
+            except RoomDeskError as err:  # e.g. nobody to notify: the move itself stands
+                log.info("no updated invitation after moving appointment %s: %s", appointment_id, err)
     return Moved(room_name, appointment_id, state)
 
 

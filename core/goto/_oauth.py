@@ -81,7 +81,7 @@ class OAuthFlow:
                 try:
                     answers.append(response.json())  # Authlib fills in the old refresh token; we need GoTo's answer
                 except ValueError:
-                    pass
+                    pass  # no JSON body: the token call itself reports that error to its caller
             return response
 
         client.register_compliance_hook("access_token_response", keep)
@@ -135,7 +135,7 @@ class OAuthFlow:
             except _Busy as busy:
                 response = busy.response
             except NOT_SENT:
-                pass
+                pass  # the request never left: trying again is safe
             except (httpx.HTTPError, ValueError) as err:
                 # A code is single use and a refresh may rotate tokens: a lost answer is not repeated.
                 raise GotoUnavailable() from err

@@ -165,7 +165,7 @@ class GotoClient:
         try:
             self._call(account, "DELETE", f"meetings/{_id(meeting_id)}", meeting=meeting_id)
         except GotoNotFound:
-            pass
+            return  # GoTo does not know it: it is gone, which is what deleting wanted
 
     def get_meeting(self, account: str, meeting_id: str) -> Meeting | None:
         """The meeting, or None when GoTo does not know it (for this account)."""
@@ -238,7 +238,7 @@ class GotoClient:
                     method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
                 )
             except NOT_SENT:
-                pass
+                pass  # the request never left: the loop below tries again, which cannot duplicate anything
             except httpx.TransportError as err:
                 if creating is not None:  # GoTo may have created it; only a lookup can tell
                     raise GotoAmbiguousCreate(account, creating) from err
