@@ -100,12 +100,13 @@ def test_granting_group_none_is_refused_with_the_reason(session: Session) -> Non
 
 
 def test_an_old_grant_to_group_none_is_not_listed_and_reaches_nobody_even_its_members(session: Session) -> None:
-    admin, member = make_user(session, role="admin"), make_user(session, groups=("None",))
+    admin, member = make_user(session, role="admin"), make_user(session)
     room = make_room(session)
-    from core.kernel.models import Group
+    from core.kernel.models import Group, Membership
 
     none_id = session.exec(select(Group.id).where(Group.name == "None")).one()
-    session.add(RoomPermission(room_id=room.id, group_id=none_id, may_book=True))  # written before the rule
+    session.add(Membership(user_id=member.id, group_id=none_id))  # both rows written before the rules
+    session.add(RoomPermission(room_id=room.id, group_id=none_id, may_book=True))
     session.flush()
     assert list_permissions(session, user=admin, room_id=room.id) == []
     assert bookable_room_ids(session, member) == set()
