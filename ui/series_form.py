@@ -281,14 +281,15 @@ def series_editor(user: User, *, view: SeriesView | None, seed: dict[str, object
 
     if rule:
         opened = tuple(view.opened) if view else ()  # opened occurrences are appointments of their own now
+        coming = preview(rule, start=starts, end=ends, zone=zone, skip=skip, opened=opened, count=5)
+        if coming and not view and coming[0].astimezone(tz).date() != first:
+            # the rule decides the days: a Thursday start on a Wednesday rule begins the next Wednesday
+            st.warning(t("series.first_moved", day=format_date(coming[0], lang(), zone)), icon=":material/event:")
         st.caption(
             t(
                 "series.summary",
                 rule=describe_rule(rule, zone, lang()),
-                next=", ".join(
-                    format_datetime(p, lang(), zone)
-                    for p in preview(rule, start=starts, end=ends, zone=zone, skip=skip, opened=opened, count=5)
-                ),
+                next=", ".join(format_datetime(p, lang(), zone) for p in coming),
             )
         )
     if st.button(t("action.save"), type="primary", key=f"series_save_{key}"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,6 +71,23 @@ def _spread(frame: pd.DataFrame, edges: np.ndarray) -> tuple[np.ndarray, np.ndar
     return row, np.repeat(first, count) + np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
 
 
+def assign_lanes(bars: pd.DataFrame) -> pd.Series:
+    """Lane per bar inside its room: overlapping bookings never share one, and a room uses as few lanes as it
+    needs (greedy colouring of the interval graph by start time, optimal; O(n log n))."""
+    lanes = pd.Series(0, index=bars.index, dtype=np.int64)
+    ordered = bars.sort_values(["room_id", "start", "end"], kind="stable")
+    current, free, busy = None, [], []  # free: lane numbers; busy: (end, lane)
+    for index, room_id, start, end in zip(ordered.index, ordered["room_id"], ordered["start"], ordered["end"]):
+        if room_id != current:
+            current, free, busy = room_id, [], []
+        while busy and busy[0][0] <= start:  # [start, end): a booking ending at 10:00 frees its lane for 10:00
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        lane = heapq.heappop(free) if free else len(busy)
+        heapq.heappush(busy, (end, lane))
+        lanes[index] = lane
+    return lanes
+
+
 def aggregate(bars: pd.DataFrame, edges: pd.DatetimeIndex) -> pd.DataFrame:
     """Bookings and peak concurrency per room and bucket, for windows with too many bars to draw."""
     micros = edges.tz_localize(None).to_numpy(dtype="datetime64[us]").view("int64")
@@ -122,10 +140,10 @@ def timeline_data(
     aggregated = aggregate(bars, bucket_edges(start, end, _zone(user))) if len(bars) > max_bars else None
     relink = _rooms_needing_relinking(session)
     if aggregated is None:
-        bars = bars.assign(state=_states(session, bars, relink))
+        bars = bars.assign(lane=assign_lanes(bars), state=_states(session, bars, relink))
     return Timeline(
         bars=bars,
-        slots=found.slots,
+        slots=found.slots.sort_values(["start", "room"], ignore_index=True),
         conflict_count=len(found.slots),
         aggregated=aggregated,
         rooms=_rooms(session, bars, room_ids),

@@ -33,6 +33,8 @@ def utilisation(
     frame = load_bookings(session, start=start, end=end, room_ids=room_ids)
     steps = concurrency_steps(frame.assign(room=frame["room_id"]))
     rooms = {rid: name for rid, name in session.exec(select(Room.id, Room.name))}
+    shown = {rid for rid, active in session.exec(select(Room.id, Room.active)) if active}
+    shown = (shown if room_ids is None else shown & set(room_ids)) | set(frame["room_id"].tolist())
     days = pd.date_range(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date(), freq="D")
     if steps.empty or days.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -70,7 +72,15 @@ def utilisation(
         out.append(per_room)
     if not out:
         return pd.DataFrame(columns=COLUMNS)
-    result = pd.concat(out, ignore_index=True)
+    # every shown room on every day of the window (weekends too): a day without bookings is a 0, not a gap
+    grid = pd.MultiIndex.from_product([sorted(shown), [d.date() for d in days]], names=["room_id", "day"])
+    result = (
+        pd.concat(out, ignore_index=True)
+        .set_index(["room_id", "day"])
+        .reindex(grid, fill_value=0)
+        .reset_index()
+        .astype({"booked": float, "working": float, "peak": np.int64})
+    )
     work_seconds = (datetime.combine(days[0].date(), workday[1]) - datetime.combine(days[0].date(), workday[0])).seconds
     result["hours_booked"] = (result["booked"] / 3600).round(2)
     result["share"] = (result["working"] / work_seconds).clip(upper=1).round(3)

@@ -240,3 +240,19 @@ def test_the_next_line_leaves_out_an_occurrence_that_was_opened_and_moved(app_en
     at.run()
     [summary] = [c.value for c in at.caption if c.value.startswith("Repeats")]
     assert "04/03/2030" in summary and "18/03/2030" in summary and "11/03/2030" not in summary
+
+
+def test_a_thursday_start_on_a_wednesday_rule_shows_the_real_first_date_before_saving(
+    app_engine: Engine, staff: int
+) -> None:
+    at = page("pages/series.py", user_id=staff).run()
+    at.button(key="new_series").click().run()
+    at.text_input(key="series_subject_new").input("Weekly")
+    at.date_input(key="series_first_new_series").set_value(MONDAY + timedelta(days=3)).run()
+    at.multiselect(key="series_days_new_series").set_value(["WE"]).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "The series starts on 13 Mar 2030: the repeat rule decides the days, not the first day you picked."
+    ]
+    assert "Next: 13/03/2030, " in " ".join(c.value for c in at.caption)
+    assert not booked(app_engine)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlmodel import Session
 
 from core.kernel.errors import PermissionDenied
-from core.reporting.timeline import timeline_data
+from core.reporting.timeline import assign_lanes, timeline_data
 from tests.conftest import at, make_booking, make_room, make_user
 
 book = make_booking
@@ -34,6 +35,7 @@ def test_bars_carry_room_subject_organizer_and_overbooked_flags(session: Session
         "start",
         "end",
         "overbooked",
+        "lane",
         "state",
     ]
     bars = {b.booking_id: b for b in data.bars.itertuples()}
@@ -111,3 +113,35 @@ def test_only_admins_may_see_the_timeline(session: Session) -> None:
     staff = make_user(session, role="staff")
     with pytest.raises(PermissionDenied):
         timeline_data(session, user=staff, start=at(0), end=at(1))
+
+
+def lanes_of(rows: list[tuple[int, float, float]]) -> list[int]:
+    frame = pd.DataFrame(
+        {
+            "room_id": [r for r, _, _ in rows],
+            "start": [at(0) + timedelta(hours=s) for _, s, _ in rows],
+            "end": [at(0) + timedelta(hours=e) for _, _, e in rows],
+        }
+    )
+    return assign_lanes(frame).tolist()
+
+
+def test_overlapping_bookings_get_their_own_lanes_and_touching_ones_share_one() -> None:
+    assert lanes_of([(1, 0, 2), (1, 1, 3), (1, 2, 4), (1, 3, 5)]) == [0, 1, 0, 1]
+    assert lanes_of([(1, 0, 1), (1, 1, 2)]) == [0, 0]
+
+
+def test_a_room_uses_as_many_lanes_as_bookings_overlap_at_most_and_rooms_are_apart() -> None:
+    lanes = lanes_of([(1, 0, 10), (1, 1, 2), (1, 3, 4), (1, 1.5, 5), (2, 1, 2)])
+    assert lanes == [0, 1, 1, 2, 0]
+
+
+def test_timeline_bars_carry_their_lane_and_slots_come_sorted_by_time(session: Session) -> None:
+    admin = make_user(session, role="admin")
+    late, early = make_room(session, name="A late"), make_room(session, name="B early")
+    for room, hour in [(late, 5), (early, 1)]:
+        book(session, room, at(hour), at(hour + 2), "One")
+        book(session, room, at(hour + 1), at(hour + 3), "Two")
+    data = timeline_data(session, user=admin, start=at(-9), end=at(15))
+    assert sorted(data.bars["lane"].tolist()) == [0, 0, 1, 1]
+    assert list(data.slots["room"]) == ["B early", "A late"]

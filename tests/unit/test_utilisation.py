@@ -41,3 +41,21 @@ def test_hours_peak_and_share_per_room_and_day(session: Session) -> None:
 def test_only_admins_see_utilisation(session: Session) -> None:
     with pytest.raises(PermissionDenied):
         utilisation(session, user=make_user(session), start=local(7, 0), end=local(8, 0), zone="Europe/Berlin")
+
+
+def test_every_room_and_every_day_of_the_window_is_a_cell_weekends_and_empty_rooms_too(session: Session) -> None:
+    admin = make_user(session, role="admin")
+    room = make_room(session, name="Sales 1")
+    make_room(session, name="Quiet")
+    make_room(session, name="Old", active=False)
+    save_appointment(
+        session,
+        user=admin,
+        data=AppointmentInput(subject="x", starts_at=local(4, 9), ends_at=local(4, 10), room_ids=(room.id,)),
+    )
+    # Fri 4 Dec to Mon 7 Dec: the weekend between has no bookings at all
+    rows = utilisation(session, user=admin, start=local(4, 0), end=local(8, 0), zone="Europe/Berlin")
+    assert sorted(set(rows["room"])) == ["Quiet", "Sales 1"]
+    assert sorted(set(rows["day"])) == [date(2026, 12, d) for d in (4, 5, 6, 7)]
+    assert len(rows) == 8
+    assert rows.set_index(["room", "day"]).loc[("Quiet", date(2026, 12, 5)), "hours_booked"] == 0
