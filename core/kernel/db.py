@@ -30,7 +30,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection, _record) -> None:
             # Let SQLAlchemy, not pysqlite, decide when a transaction begins (needed for BEGIN IMMEDIATE).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -47,7 +47,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
         @sa.event.listens_for(engine, "before_cursor_execute")
-        def _note_writes(conn: sa.Connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        def _note_writes(conn: sa.Connection, _cursor, statement: str, *_args) -> None:
             if not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
                 conn.info["wrote"] = True  # this transaction holds (or asked for) the write lock
 

@@ -37,7 +37,7 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
 def pick_language(preferred: str | None, browser_locale: str | None) -> str:
     """The user's saved choice wins; otherwise the browser's language if we have it; else English."""
     if preferred in LANGUAGES:
-        return preferred  # type: ignore[return-value]
+        return preferred
     if browser_locale:
         primary = browser_locale.replace("_", "-").split("-")[0].lower()
         if primary in LANGUAGES:

@@ -11,6 +11,7 @@ import hashlib
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import core.kernel.models
