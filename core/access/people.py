@@ -212,7 +212,7 @@ def list_groups(session: Session, *, actor: User | None) -> list[GroupView]:
     )
     authorized = set(addon.authorized_group_ids(session))
     return [
-        GroupView(group=g, members=members[g.id], authorized=g.id in authorized, room_rights=rights.get(g.id, 0))  # type: ignore[index, arg-type]
+        GroupView(group=g, members=members[g.id], authorized=g.id in authorized, room_rights=rights.get(g.id, 0))  # type: ignore[index]  # stored groups always have an id
         for g in groups
     ]
 

@@ -196,7 +196,7 @@ def file_request(session: Session, *, user: User, system_name: str, contact: str
         system_name=name,
         url_hash=digest,
         url_hint=url_hint(url),
-        contact=contact,  # type: ignore[arg-type]
+        contact=contact,
         note=note,
         requested_by_id=user.id,
         requested_by_name=user.display_name,

@@ -216,7 +216,7 @@ def _book(session: Session, organizer: User, subject: str, start: datetime, end:
         time_zone="Europe/Berlin",
         note="Agenda:\n- introductions\n- status\n- next steps",
         room_ids=(room.id,),
-    )  # type: ignore[arg-type]
+    )
     save_appointment(session, user=organizer, data=data, confirm_overbooking=True)
 
 

@@ -150,7 +150,7 @@ def _check_overbooking(
         start=data.starts_at,  # type: ignore[arg-type]
         end=data.ends_at,
         exclude_appointment_id=appointment_id,
-    )  # type: ignore[arg-type]
+    )
     if clashes and forbid_overbooking(session):
         raise ValidationFailed(
             [
@@ -211,7 +211,7 @@ def save_appointment(
     _store_booking(session, appt, room)
     store_participants(session, appt.id, data.participant_ids)  # type: ignore[arg-type]
     if meetings.wants_meeting(session, appt.id, room.id if room else None):  # type: ignore[arg-type]
-        meetings.plan_sync(session, appt.id)  # type: ignore[arg-type]  (the intent commits with the save)
+        meetings.plan_sync(session, appt.id)  # type: ignore[arg-type]  # appt.id is set after flush; the intent commits with the save
     after = audit.snapshot(appt) | {"room_id": room.id if room else None, "overbooked_with": [c["id"] for c in clashes]}
     audit.record(
         session,
@@ -241,7 +241,7 @@ def load_for_change(session: Session, appointment_id: int, expected_version: int
     if bumped.rowcount != 1:
         raise StaleAppointment()
     appt = session.get(Appointment, appointment_id)
-    session.refresh(appt)  # type: ignore[arg-type]
+    session.refresh(appt)
     return appt  # type: ignore[return-value]
 
 
@@ -282,7 +282,7 @@ def get_appointment(session: Session, *, user: User, appointment_id: int) -> App
             session,
             room_id=room.id,
             start=appt.starts_at,
-            end=appt.ends_at,  # type: ignore[arg-type]
+            end=appt.ends_at,
             exclude_appointment_id=appt.id,
         )
         if room
@@ -293,7 +293,7 @@ def get_appointment(session: Session, *, user: User, appointment_id: int) -> App
         id=appt.id,
         subject=appt.subject,
         starts_at=appt.starts_at,
-        ends_at=appt.ends_at,  # type: ignore[arg-type]
+        ends_at=appt.ends_at,
         time_zone=appt.time_zone,
         organizer=organizer.display_name if organizer else appt.organizer_name,
         organizer_id=appt.organizer_id,

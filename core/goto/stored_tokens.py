@@ -198,7 +198,7 @@ class StoredTokens:
         return outcomes
 
 
-def _link_for(session, account: str, *, lock: bool = False) -> RoomLink:  # type: ignore[no-untyped-def]
+def _link_for(session, account: str, *, lock: bool = False) -> RoomLink:
     query = select(RoomLink).join(Room, Room.id == RoomLink.room_id).where(Room.goto_account == account.lower())
     link = session.exec(query.with_for_update() if lock else query).first()
     if link is None:

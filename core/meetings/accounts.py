@@ -90,7 +90,7 @@ def start_linking(
         OAuthState(
             state_hash=_hash(state),
             user_id=user.id,
-            room_id=room_id,  # type: ignore[arg-type]
+            room_id=room_id,
             code_verifier=crypto.encrypt(verifier),
             redirect_uri=access.redirect_url,
             created_at=now,
@@ -154,14 +154,14 @@ def finish_linking(
     link = session.get(RoomLink, room.id) or RoomLink(
         room_id=room.id,
         email="",
-        access_token="",  # type: ignore[arg-type]
+        access_token="",
         refresh_token="",
         expires_at=tokens.expires_at,
     )
     _store_tokens(link, tokens)
     link.status, link.linked_at, link.linked_by_id, link.last_error = "linked", utcnow(), starter.id, ""
     session.add(link)
-    planned = meetings.plan_for_room(session, room.id)  # type: ignore[arg-type]  (upcoming bookings get meetings)
+    planned = meetings.plan_for_room(session, room.id)  # type: ignore[arg-type]  # room.id is set once the room is stored; upcoming bookings get meetings
     audit.record(
         session,
         actor=starter,

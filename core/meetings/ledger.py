@@ -187,7 +187,7 @@ def open_creates(engine: Engine, account: str) -> list[MeetingSpec]:
                 MeetingJob.kind == "create", MeetingJob.account == account, MeetingJob.meeting_id.is_(None)
             )
         ).all()
-    return [MeetingSpec(s or "", a, b) for s, a, b in rows if a and b]  # type: ignore[arg-type]
+    return [MeetingSpec(s or "", a, b) for s, a, b in rows if a and b]
 
 
 def _ensure_no_twin_in_flight(engine: Engine, entry_id: int, account: str, sent: MeetingSpec) -> None:

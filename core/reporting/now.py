@@ -81,7 +81,7 @@ def accounts_to_watch(session: Session) -> list[str]:
             .where(Room.active, RoomLink.status == "linked", Room.goto_account.is_not(None))
             .order_by(Room.name)
         )
-    )  # type: ignore[arg-type]
+    )
 
 
 def room_board(

@@ -277,7 +277,7 @@ def save_series(
         rule,
         first_start=given.starts_at,
         first_end=given.ends_at,
-        zone=zone,  # type: ignore[arg-type]
+        zone=zone,
         window_end=start + timedelta(seconds=1),
     )[-1]
     until = horizon_end(first.start, now)
@@ -402,7 +402,7 @@ def store_bookings(session: Session, series: Appointment, occurrences: list[Occu
             session.add(
                 Booking(
                     appointment_id=series.id,
-                    room_id=rooms[day],  # type: ignore[arg-type]
+                    room_id=rooms[day],
                     starts_at=occurrence.start,
                     ends_at=occurrence.end,
                 )

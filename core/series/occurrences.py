@@ -120,7 +120,7 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
         session.add(
             Booking(
                 appointment_id=child.id,
-                room_id=series.series_room_id,  # type: ignore[arg-type]
+                room_id=series.series_room_id,
                 starts_at=occurrence.start,
                 ends_at=occurrence.end,
             )
@@ -161,7 +161,7 @@ def _hand_over_meeting(session: Session, series: Appointment, child: Appointment
         GotoMeetingData(
             appointment_id=child.id,
             account=data.account,
-            meeting_id=data.meeting_id,  # type: ignore[arg-type]
+            meeting_id=data.meeting_id,
             join_url=data.join_url,
             state=data.state,
             data=dict(data.data),
@@ -388,7 +388,7 @@ def edit_occurrence(
         session,
         user=user,
         data=data,
-        appointment_id=opened.id,  # type: ignore[arg-type]
+        appointment_id=opened.id,
         expected_version=opened.version,
         confirm_overbooking=confirm_overbooking,
     )

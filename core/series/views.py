@@ -70,7 +70,7 @@ class OccurrenceView:
     overbooked_with: list[dict[str, object]]
 
 
-def _series_query() -> sa.Select:  # type: ignore[type-arg]
+def _series_query() -> sa.Select:
     return (
         select(Appointment, Room.name, sa.func.coalesce(User.display_name, Appointment.organizer_name))
         .outerjoin(Room, Room.id == Appointment.series_room_id)
@@ -115,7 +115,7 @@ def list_series(
                 series.rrule,
                 series.time_zone,
                 room,
-                organizer,  # type: ignore[arg-type]
+                organizer,
                 series.starts_at,
                 upcoming[0].start if upcoming else None,
                 series.id in with_link,
@@ -144,10 +144,10 @@ def get_series(session: Session, *, user: User, series_id: int) -> SeriesView:
         id=series.id,
         subject=series.subject,
         starts_at=series.starts_at,
-        ends_at=series.ends_at,  # type: ignore[arg-type]
+        ends_at=series.ends_at,
         time_zone=series.time_zone,
         rule=series.rrule,
-        spec=parse_rule(series.rrule, series.time_zone),  # type: ignore[arg-type]
+        spec=parse_rule(series.rrule, series.time_zone),
         note=text,
         invitation=block,
         room_id=series.series_room_id,
@@ -242,10 +242,10 @@ def get_occurrence(session: Session, *, user: User, series_id: int, start: datet
         series_id=series.id,
         start=occurrence_start,
         end=occurrence_end,
-        subject=series.subject,  # type: ignore[arg-type]
+        subject=series.subject,
         rule=series.rrule,
         time_zone=series.time_zone,
-        room=room.name if room else None,  # type: ignore[arg-type]
+        room=room.name if room else None,
         organizer=organizer.display_name if organizer else series.organizer_name,
         series_version=series.version,
         opened_id=opened.id if opened else None,

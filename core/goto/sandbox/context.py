@@ -28,7 +28,7 @@ class SandboxState:
 
 def state_of(request: Request) -> SandboxState:
     """The sandbox behind this request."""
-    return request.app.state.sandbox  # type: ignore[no-any-return]
+    return request.app.state.sandbox
 
 
 async def form_of(request: Request) -> dict[str, str]:

@@ -70,7 +70,7 @@ def _code_refusal(
     row,
     client_id: str,
     redirect_uri: str | None,
-    verifier: str | None,  # type: ignore[no-untyped-def]
+    verifier: str | None,
     now: float,
 ) -> GrantRefused | None:
     if row is None or row["client_id"] != client_id:
@@ -146,7 +146,7 @@ def revoke_refresh_tokens(store: Store, email: str) -> int:
         return db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE email = ? AND revoked = 0", (email,)).rowcount
 
 
-def _insert_tokens(db, store: Store, email: str, client_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _insert_tokens(db, store: Store, email: str, client_id: str) -> tuple[str, str]:
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     db.execute(
         "INSERT INTO access_tokens (token, email, client_id, expires_at) VALUES (?, ?, ?, ?)",
