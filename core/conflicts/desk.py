@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 from core.access import policy
 from core.access.permissions import require_role
 from core.booking.appointments import room_to_book
-from core.booking.availability import free_rooms, lock_room, overlapping_appointments
+from core.booking.availability import lock_room, overlapping_appointments
+from core.conflicts.free import free_rooms_for_bookings
 from core.conflicts.reassign import Item, plan_reassignment
-from core.conflicts.sweep import window_conflicts
+from core.conflicts.sweep import DETAIL_CHUNK, window_conflicts
 from core.goto import GotoApi
 from core.kernel import audit
 from core.kernel.db import session_scope
@@ -90,28 +91,45 @@ def _organizer(session: Session, appt: Appointment) -> User | None:
     return session.get(User, appt.organizer_id) if appt.organizer_id else None
 
 
-def free_rooms_for(session: Session, booking: Booking, *, user: User, organizer: User | None) -> list[tuple[int, str]]:
-    """Active rooms free for the whole booking that both the mover and the organizer may book."""
-    allowed = policy.rooms_to_move_to(session, user=user, organizer=organizer) - {booking.room_id}
-    [free] = free_rooms(
-        session, room_ids=allowed, slots=[(booking.starts_at, booking.ends_at)], exclude_booking_id=booking.id
-    )
-    return free
-
-
 def conflict_list(session: Session, *, user: User, start: datetime, end: datetime, limit: int = 200) -> list[SlotView]:
-    """Every overbooked slot overlapping [start, end), soonest first, with which booking could move where."""
+    """Every overbooked slot overlapping [start, end), soonest first, with which booking could move where.
+
+    A fixed number of queries whatever the count: the bookings, their appointments and organizers in batches,
+    the rights once per organizer, and the free rooms of all involved bookings in one vectorised pass.
+    """
     require_role(user, Role.staff, Role.admin)
-    slots = window_conflicts(session, start=start, end=end).slots.sort_values(["start", "room"]).head(limit)
+    found = window_conflicts(session, start=start, end=end)
+    slots = found.slots.sort_values(["start", "room"]).head(limit)
+    ids = sorted({int(i) for ids in slots["ids"] for i in ids})
+    bookings: dict[int, Booking] = {}
+    for at in range(0, len(ids), DETAIL_CHUNK):  # chunks stay under SQLite's limit on bound parameters
+        chunk = ids[at : at + DETAIL_CHUNK]
+        bookings.update((b.id, b) for b in session.exec(select(Booking).where(col(Booking.id).in_(chunk))))
+    appt_ids = sorted({b.appointment_id for b in bookings.values()})
+    appts = {a.id: a for a in session.exec(select(Appointment).where(col(Appointment.id).in_(appt_ids)))}
+    organizer_ids = sorted({a.organizer_id for a in appts.values() if a.organizer_id})
+    organizers = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(organizer_ids)))}
+    rights: dict[int | None, set[int]] = {}
+    allowed: dict[int, set[int]] = {}
+    for booking_id, booking in bookings.items():
+        appt = appts.get(booking.appointment_id)
+        if appt is None:
+            continue
+        if appt.organizer_id not in rights:
+            rights[appt.organizer_id] = set(
+                policy.rooms_to_move_to(session, user=user, organizer=organizers.get(appt.organizer_id))
+            )
+        allowed[booking_id] = rights[appt.organizer_id]
+    free = free_rooms_for_bookings(session, found, allowed)
     views = []
     for slot in slots.itertuples():
         involved = []
         for booking_id in slot.ids:
-            booking = session.get(Booking, int(booking_id))
-            appt = session.get(Appointment, booking.appointment_id) if booking else None
+            booking = bookings.get(int(booking_id))
+            appt = appts.get(booking.appointment_id) if booking else None
             if booking is None or appt is None or booking.id is None or appt.id is None:
                 continue
-            organizer = _organizer(session, appt)
+            organizer = organizers.get(appt.organizer_id) if appt.organizer_id else None
             involved.append(
                 Involved(
                     booking.id,
@@ -121,7 +139,7 @@ def conflict_list(session: Session, *, user: User, start: datetime, end: datetim
                     booking.starts_at,
                     booking.ends_at,
                     booking.room_id,
-                    free_rooms_for(session, booking, user=user, organizer=organizer),
+                    free.get(booking.id, []),
                     appt.id if appt.rrule is not None else None,
                 )
             )
