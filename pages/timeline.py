@@ -66,7 +66,7 @@ with tab_bookings:
             selection_mode="points",
         )
         points = event.selection.points if event and event.selection else []
-        if points and points[0].get("customdata"):
+        if data.aggregated is None and points and points[0].get("customdata"):  # heatmap cells carry no id
             picked = int(points[0]["customdata"][0])
             with session_scope(engine()) as session:
                 is_series = series_views.is_series(session, picked)
