@@ -88,11 +88,16 @@ class OAuthFlow:
         client.register_compliance_hook("refresh_token_response", keep)
         return client
 
-    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
-        """The URL that sends the browser to GoTo's sign-in (response_type=code, PKCE S256)."""
+    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str, login_hint: str = "") -> str:
+        """The URL that sends the browser to GoTo's sign-in (response_type=code, PKCE S256).
+
+        `login_hint` (OpenID Connect Core 3.1.2.1) names the account to sign in as; a server that does not know it
+        ignores it (RFC 6749 3.1), the sandbox fills it into its e-mail field.
+        """
+        extra = {"login_hint": login_hint} if login_hint else {}
         with self._client() as client:
             url, _ = client.create_authorization_url(
-                self.authorize_endpoint, state=state, code_verifier=code_verifier, redirect_uri=redirect_uri
+                self.authorize_endpoint, state=state, code_verifier=code_verifier, redirect_uri=redirect_uri, **extra
             )
         return str(url)
 

@@ -134,9 +134,9 @@ class GotoClient:
 
     # --- OAuth ------------------------------------------------------------------------------------------
 
-    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
+    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str, login_hint: str = "") -> str:
         """The GoTo sign-in URL for the browser (authorization code with PKCE S256)."""
-        return self._oauth.authorize_url(redirect_uri, state, code_verifier)
+        return self._oauth.authorize_url(redirect_uri, state, code_verifier, login_hint)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
         """Tokens for an authorization code; raises GotoOAuthError for RFC 6749 errors."""

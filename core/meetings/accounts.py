@@ -98,7 +98,7 @@ def start_linking(
         )
     )
     audit.record(session, actor=user, action="room.link_started", entity="room", entity_id=room_id)
-    return oauth.authorize_url(access.redirect_url, state, verifier)
+    return oauth.authorize_url(access.redirect_url, state, verifier, login_hint=room.goto_account)
 
 
 def claim_state(session: Session, *, token: str, state: str, now: datetime | None = None) -> PendingLink:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -143,26 +142,24 @@ def sign_in(page, url: str, username: str = "admin") -> None:  # type: ignore[no
     settle(page)
 
 
-def link_a_room(context, page, url: str):  # type: ignore[no-untyped-def]
-    """Link the room shown on the Rooms page through the sandbox's consent page; (room name, callback page)."""
+def link_a_room(context, page, url: str, *, create_account: bool = False):  # type: ignore[no-untyped-def]
+    """Link the room shown on the Rooms page through the sandbox's consent page, in this same tab.
+
+    Returns (room name, page): the page is back on the Rooms page, on that room, signed in.
+    """
     page.get_by_role("link", name="Rooms").click()
     settle(page)
     page.get_by_role("button", name="Link GoTo account").first.click()
+    page.wait_for_url("**/oauth/authorize?**", timeout=30_000)  # the same tab, not a new one
+    email = page.get_by_label("E-mail")
+    account = email.input_value()  # the sandbox fills in the room's account from login_hint
+    page.get_by_label("Password").fill("sandbox")
+    button = "Create sandbox account and allow" if create_account else "Allow"
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_url(f"{url}/rooms**", timeout=30_000)
     settle(page)
-    instructions = page.get_by_text(re.compile(r"Sign in there as \S+@sandbox\.roomdesk\.test")).last
-    instructions.wait_for(timeout=30_000)  # not just any account on the page: the one this link is for
-    account = instructions.inner_text().split("Sign in there as ")[-1].split(". ")[0].strip()
-    with context.expect_page() as opened:
-        page.get_by_role("link", name="Continue to the GoTo sign-in").click()
-    consent = opened.value
-    consent.wait_for_load_state()
-    consent.get_by_label("E-mail").fill(account)
-    consent.get_by_label("Password").fill("sandbox")
-    consent.get_by_role("button", name="Allow").click()
-    consent.wait_for_url(f"{url}/goto_callback**", timeout=30_000)
-    settle(consent)
     try:
-        consent.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
+        page.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
     except Exception as err:  # say what the page showed instead (a refusal names its reason)
-        raise AssertionError(f"callback page said: {consent.inner_text('body')[:500]}") from err
-    return ROOM_OF[account], consent
+        raise AssertionError(f"the page said: {page.inner_text('body')[:800]}") from err
+    return ROOM_OF.get(account, account), page

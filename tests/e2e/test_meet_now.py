@@ -43,8 +43,7 @@ def test_meet_now_books_a_room_and_opens_the_meeting_as_host(browser, dashboard,
     context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="en-GB")
     page = context.new_page()
     sign_in(page, url)  # the first sign-in seeds the demo organisation
-    room, callback = link_a_room(context, page, url)
-    callback.close()
+    room, _ = link_a_room(context, page, url)
     free_the_next_two_hours(data)
     page.get_by_role("link", name="Now").click()
     settle(page)

@@ -185,6 +185,48 @@ def test_a_wrong_password_shows_the_page_again_without_redirecting(sandbox: Runn
     assert "Wrong e-mail or password" in response.text
 
 
+def test_the_sign_in_page_fills_in_the_login_hint_and_marks_account_creation_as_sandbox_only(
+    sandbox: RunningSandbox, oauth: GotoClient
+) -> None:
+    page = httpx.get(oauth.authorize_url(CALLBACK, "s", VERIFIER, login_hint="new.room@example.org"))
+    assert page.status_code == 200 and "value='new.room@example.org'" in page.text
+    assert "Sandbox only: create this account" in page.text and "Real GoTo has no such button" in page.text
+    assert "name='login_hint' value='new.room@example.org'" in page.text  # kept when the page comes back
+
+
+def test_an_unknown_account_is_named_and_pointed_to_the_sandbox_only_creation(
+    sandbox: RunningSandbox, oauth: GotoClient
+) -> None:
+    response = _consent(sandbox, oauth.authorize_url(CALLBACK, "s", VERIFIER), email="nobody.yet@example.org")
+    assert response.status_code == 401 and "location" not in response.headers
+    assert "There is no sandbox account nobody.yet@example.org yet. Create it below (sandbox only)." in response.text
+
+
+def test_creating_the_sandbox_account_on_the_consent_page_links_it_in_one_step(
+    sandbox: RunningSandbox, oauth: GotoClient
+) -> None:
+    """A new room's GoTo account can be linked from the dashboard alone, without `roomdesk sandbox account add`."""
+    url = oauth.authorize_url(CALLBACK, "st-new", VERIFIER)
+    response = _consent(sandbox, url, email="Fresh.Room@Example.org", password="", decision="create")
+    assert response.status_code == 302
+    location = httpx.URL(response.headers["location"])
+    assert location.params["state"] == "st-new"
+    tokens = oauth.exchange_code(location.params["code"], CALLBACK, VERIFIER)
+    assert tokens.account == "fresh.room@example.org"
+    again = _consent(sandbox, oauth.authorize_url(CALLBACK, "s2", VERIFIER), email="fresh.room@example.org")
+    assert again.status_code == 302, "the created account signs in with the default password"
+
+
+def test_account_creation_never_takes_over_an_existing_account(sandbox: RunningSandbox, oauth: GotoClient) -> None:
+    url = oauth.authorize_url(CALLBACK, "s", VERIFIER)
+    response = _consent(sandbox, url, email="room2@sandbox.roomdesk.test", password="mine", decision="create")
+    assert response.status_code == 401 and "location" not in response.headers
+    assert "exists already: sign in with its password" in response.text
+    assert _consent(sandbox, url, email="room2@sandbox.roomdesk.test", password="mine").status_code == 401
+    bad = _consent(sandbox, url, email="not-an-address", decision="create")
+    assert bad.status_code == 401 and "Not an e-mail address" in bad.text
+
+
 def test_a_tampered_form_cannot_redirect_to_an_unregistered_uri(sandbox: RunningSandbox, oauth: GotoClient) -> None:
     response = _consent(sandbox, oauth.authorize_url(CALLBACK, "s", VERIFIER), redirect_uri="https://evil.example.org/")
     assert response.status_code == 400 and "location" not in response.headers

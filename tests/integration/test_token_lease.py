@@ -28,7 +28,7 @@ class SlowGoto:
         assert self.answer.wait(10)
         return TokenSet("fresh-access", refresh_token, utcnow() + timedelta(hours=1), principal="r@x.test")
 
-    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
+    def authorize_url(self, redirect_uri: str, state: str, code_verifier: str, login_hint: str = "") -> str:
         raise NotImplementedError
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:

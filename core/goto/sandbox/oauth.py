@@ -14,9 +14,19 @@ from starlette.routing import Route
 from core.goto.sandbox import grants, pages
 from core.goto.sandbox.context import SandboxState, form_of, state_of
 from core.goto.sandbox.grants import GrantRefused
-from core.goto.sandbox.store import Store
+from core.goto.sandbox.store import DEFAULT_PASSWORD, Account, Store
 
-_FORWARDED = ("client_id", "redirect_uri", "response_type", "state", "code_challenge", "code_challenge_method", "scope")
+# login_hint (OpenID Connect Core 3.1.2.1) only pre-fills the e-mail; RFC 6749 3.1 has GoTo ignore it.
+_FORWARDED = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "scope",
+    "login_hint",
+)
 
 
 def _authorize_problem(store: Store, params: dict[str, str]) -> str | None:
@@ -31,6 +41,23 @@ def _authorize_problem(store: Store, params: dict[str, str]) -> str | None:
     if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
         return "Unsupported code_challenge_method: only 'S256' is allowed."
     return None
+
+
+def _create_problem(store: Store, email: str) -> str | None:
+    """Why the consent page's "create sandbox account" cannot create this account, or None."""
+    email = email.strip()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or any(c.isspace() for c in email):
+        return f"Not an e-mail address: {email!r}."
+    if store.account(email) is not None:
+        return f"The sandbox account {email} exists already: sign in with its password (Allow)."
+    return None
+
+
+def _sign_in_problem(store: Store, email: str) -> str:
+    # Real GoTo says only "wrong e-mail or password"; the sandbox may say more, it holds no real accounts.
+    if email.strip() and store.account(email) is None:
+        return f"There is no sandbox account {email.strip()} yet. Create it below (sandbox only)."
+    return "Wrong e-mail or password."
 
 
 def _back_to_client(redirect_uri: str, **params: str) -> RedirectResponse:
@@ -48,12 +75,21 @@ async def authorize(request: Request) -> Response:
     forwarded = {k: params[k] for k in _FORWARDED if params.get(k)}
     accounts = [a.email for a in sandbox.store.accounts()]
     if request.method == "GET":
-        return pages.consent_page(forwarded, accounts)
-    if params.get("decision") != "allow":
+        return pages.consent_page(forwarded, accounts, email=params.get("login_hint", ""))
+    decision, email, password = params.get("decision"), params.get("email", ""), params.get("password", "")
+    if decision not in ("allow", "create"):
         return _back_to_client(params["redirect_uri"], error="access_denied", state=params.get("state", ""))
-    account = sandbox.store.check_password(params.get("email", ""), params.get("password", ""))
+    if decision == "create":
+        problem = _create_problem(sandbox.store, email)
+        if problem:
+            return pages.consent_page(forwarded, accounts, error=problem, email=email)
+        account: Account | None = sandbox.store.add_account(
+            email, email.split("@")[0], "", password or DEFAULT_PASSWORD
+        )
+    else:
+        account = sandbox.store.check_password(email, password)
     if account is None:
-        return pages.consent_page(forwarded, accounts, error="Wrong e-mail or password.", email=params.get("email", ""))
+        return pages.consent_page(forwarded, accounts, error=_sign_in_problem(sandbox.store, email), email=email)
     code = grants.new_code(
         sandbox.store,
         client_id=params["client_id"],

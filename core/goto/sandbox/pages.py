@@ -12,6 +12,8 @@ _STYLE = (
     ".badge{background:#fde68a;border-radius:4px;padding:2px 6px;font-size:.8rem}"
     "label{display:block;margin:.8rem 0 .2rem}input[type=email],input[type=password]{width:100%;padding:.4rem}"
     "button{margin:1rem .5rem 0 0;padding:.5rem 1.2rem}.error{color:#b91c1c}code{word-break:break-all}"
+    ".sandbox-only{border:2px dashed #d97706;background:#fffbeb;border-radius:6px;padding:.2rem 1rem 1rem;"
+    "margin-top:1.5rem}"
 )
 
 
@@ -48,7 +50,15 @@ def consent_page(params: Mapping[str, str], accounts: list[str], *, error: str =
         "<label for='password'>Password</label><input id='password' name='password' type='password' "
         "autocomplete='current-password'>"
         "<div><button type='submit' name='decision' value='allow'>Allow</button>"
-        "<button type='submit' name='decision' value='deny' formnovalidate>Deny</button></div></form>"
+        "<button type='submit' name='decision' value='deny' formnovalidate>Deny</button></div>"
+        # Only the sandbox has this: on real GoTo the account exists before anyone links it.
+        "<section class='sandbox-only' aria-labelledby='sandbox-only'>"
+        "<h2 id='sandbox-only'>Sandbox only: create this account</h2>"
+        "<p>This is Room Desk's GoTo <b>sandbox</b>, not GoTo. A room whose GoTo account is new has no sandbox "
+        "account yet: create it here with the e-mail above and the password you typed (left empty: "
+        "<code>sandbox</code>), and allow access in one step. Real GoTo has no such button.</p>"
+        "<button type='submit' name='decision' value='create'>Create sandbox account and allow</button>"
+        "</section></form>"
         f"<details><summary>Sandbox accounts (password <code>sandbox</code> unless changed)</summary>"
         f"<ul>{listed}</ul></details>"
     )
