@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -56,7 +56,9 @@ table = (
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
-        key="appointment_table",
+        # A row position means something only for this exact list: a new list is a new table with no selection,
+        # so a change of filter or a delete never points the editor at whatever row now sits there.
+        key=f"appointment_table_{hash(tuple((r.id, r.occurrence) for r in rows))}",
     )
 )
 if not rows:
@@ -74,7 +76,9 @@ elif selected:
         st.session_state.pop("pending", None)
 
 editing = st.session_state.get("editing")
-if editing is None:
+listed = {r.id for r in rows} | {("occurrence", r.id, r.occurrence) for r in rows if r.occurrence}
+if editing not in listed and editing != "new":
+    st.session_state.pop("editing", None)  # the editor shows only what the list shows
     st.stop()
 if isinstance(editing, tuple):
     occurrence_panel(user, editing[1], editing[2])
@@ -107,7 +111,9 @@ if view and view.overbooked_with:
         t("appointments.is_overbooked", names=", ".join(f"“{c['subject']}”" for c in view.overbooked_with)),
         icon=":material/error:",
     )
-start0 = view.starts_at.astimezone(tz) if view else datetime.combine(date.today(), time(10), tz)
+now = datetime.now(tz)  # the user's zone, not the server's date
+next_quarter = now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=15 * (now.minute // 15 + 1))
+start0 = view.starts_at.astimezone(tz) if view else next_quarter
 end0 = view.ends_at.astimezone(tz) if view else start0 + timedelta(hours=1)
 room_names = {r.id: r.name for r in bookable} | ({view.room_id: view.room} if view and view.room_id else {})
 people_names = {p.id: p.display_name for p in people}

@@ -139,3 +139,35 @@ def test_users_outside_the_authorized_groups_get_no_room_picker(app_engine: Engi
     at.button(key="new_appointment").click().run()
     picker = at.multiselect(key="room_new")
     assert picker.disabled and picker.options == []
+
+
+def test_the_editor_never_shows_an_appointment_the_filtered_list_hides(app_engine: Engine, staff: int) -> None:
+    """With "Only mine" on, a colleague's appointment held in the editor is closed, never shown beside the list."""
+    with session_scope(app_engine) as s:
+        colleague = make_user(s, username="colleague", role="staff")
+        theirs = save_appointment(
+            s, user=colleague, data=AppointmentInput(subject="Their call", starts_at=moment(24), ends_at=moment(25))
+        )
+    at = page("pages/appointments.py", user_id=staff)
+    at.session_state["editing"] = theirs.id
+    at.run()
+    assert at.text_input(key=f"subject_{theirs.id}").value == "Their call"  # listed while "Only mine" is off
+    at.toggle(key="list_mine").set_value(True).run()
+    assert not at.exception
+    assert not [w for w in at.text_input if w.key == f"subject_{theirs.id}"]
+
+
+def test_a_new_appointment_starts_at_the_next_quarter_hour_in_the_users_zone(app_engine: Engine, staff: int) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    def next_quarter() -> tuple[date, time]:
+        now = datetime.now(ZoneInfo("Europe/Berlin"))
+        q = now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=15 * (now.minute // 15 + 1))
+        return q.date(), q.time()
+
+    before = next_quarter()
+    at = page("pages/appointments.py", user_id=staff).run()
+    at.button(key="new_appointment").click().run()
+    shown = (at.date_input(key="start_day_new").value, at.time_input(key="start_time_new").value)
+    assert shown in {before, next_quarter()}
