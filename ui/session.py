@@ -23,7 +23,7 @@ from core.kernel.models import User
 
 USER_KEY = "user_id"
 COOKIE_KEY = "signin_cookie"  # this tab's server session (the cookie value), checked on every run
-PENDING_COOKIE = "cookie_to_write"  # a cookie change for the browser, written on the next run
+ENDED_COOKIE = "cookie_to_clear"  # a session this tab ended: the browser forgets its cookie, if it still holds it
 
 
 @st.cache_resource(show_spinner=False)
@@ -92,31 +92,41 @@ def current_user() -> User | None:
 
 
 def remember_sign_in(cookie: str) -> None:
-    """This tab is signed in with this server session; the browser gets the cookie on the next run."""
+    """This tab is signed in with this server session; the browser gets the cookie from `write_cookie`."""
     st.session_state[COOKIE_KEY] = cookie
-    st.session_state[PENDING_COOKIE] = cookie
+    st.session_state.pop(ENDED_COOKIE, None)
 
 
 def _forget_sign_in(*, clear_cookie: bool) -> None:
     for key in [USER_KEY, COOKIE_KEY, "lang"]:
         st.session_state.pop(key, None)
     if clear_cookie:
-        st.session_state[PENDING_COOKIE] = ""
+        st.session_state[ENDED_COOKIE] = _browser_cookie()
 
 
 def write_cookie() -> None:
-    """Hand a pending cookie change to the browser (a script in the page: Streamlit cannot send Set-Cookie).
+    """Keep the browser's cookie in step with this tab's sign-in (a script: Streamlit cannot send Set-Cookie).
 
+    Written on every run until the browser sent it back, not once: a run can be cut short by the next click
+    before its elements reach the browser, and a cookie written only in that run would be lost, so a reload or
+    GoTo's callback would find the tab signed out. Clearing touches only the cookie this tab ended, never one
+    another tab has signed in with since.
     SameSite=Strict keeps other sites from riding the session; Secure whenever the dashboard is on HTTPS.
     Not HttpOnly, since a script sets it: the value is only a signed random id, worthless once signed out.
     """
-    value = st.session_state.pop(PENDING_COOKIE, None)
-    if value is None:
-        return
+    signed_in, ended = st.session_state.get(COOKIE_KEY), st.session_state.get(ENDED_COOKIE)
     secure = "; Secure" if urlsplit(_text(st.context.url)).scheme == "https" else ""
-    age = int(sessions.lifetime().absolute.total_seconds()) if value else 0
-    cookie = f"{sessions.COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict{secure}"
-    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True, width=1)
+    if signed_in and signed_in != _browser_cookie():
+        age = int(sessions.lifetime().absolute.total_seconds())
+        cookie = f"{sessions.COOKIE}={signed_in}; Path=/; Max-Age={age}; SameSite=Strict{secure}"
+        script = f"document.cookie = {json.dumps(cookie)};"
+    elif not signed_in and ended:
+        held = f"{sessions.COOKIE}={ended}"
+        gone = f"{sessions.COOKIE}=; Path=/; Max-Age=0; SameSite=Strict{secure}"
+        script = f"if (document.cookie.split('; ').includes({json.dumps(held)})) document.cookie = {json.dumps(gone)};"
+    else:
+        return
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width=1)
 
 
 def lang() -> str:
@@ -210,7 +220,8 @@ def sign_out() -> None:
     sign_out_of_identity_provider()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    st.session_state[PENDING_COOKIE] = ""
+    if cookie:
+        st.session_state[ENDED_COOKIE] = cookie
 
 
 def current_cookie() -> str | None:

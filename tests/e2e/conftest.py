@@ -156,10 +156,10 @@ def link_a_room(context, page, url: str, *, create_account: bool = False):  # ty
     page.get_by_label("Password").fill("sandbox")
     button = "Create sandbox account and allow" if create_account else "Allow"
     page.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_url(f"{url}/rooms**", timeout=30_000)
-    settle(page)
     try:
+        page.wait_for_url(f"{url}/rooms**", timeout=30_000)
+        settle(page)
         page.get_by_text("is now linked to its GoTo account").wait_for(timeout=30_000)
     except Exception as err:  # say what the page showed instead (a refusal names its reason)
-        raise AssertionError(f"the page said: {page.inner_text('body')[:800]}") from err
+        raise AssertionError(f"at {page.url} the page said: {page.inner_text('body')[:800]}") from err
     return ROOM_OF.get(account, account), page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 from sqlalchemy.engine import Engine
 
 from tests.ui.conftest import page
@@ -57,3 +58,41 @@ def test_first_start_on_an_empty_database_seeds_the_demo_and_shows_its_sign_ins(
     at.text_input(key="signin_password").input("roomdesk-demo")
     at.button[0].click().run()
     assert not at.exception and "user_id" in at.session_state
+
+
+
+def _cookie_scripts(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.proto.body for e in at.get("html") if "document.cookie" in e.proto.body]
+
+
+def sign_in_then_out() -> None:
+    import streamlit as st
+
+    from ui.session import current_user, sign_in_form, sign_out, write_cookie
+
+    user = current_user()
+    write_cookie()
+    if user is None:
+        sign_in_form()
+    elif st.button("Sign out", key="out"):
+        sign_out()
+        st.rerun()
+
+
+def test_signing_in_writes_the_cookie_and_signing_out_clears_only_that_one(app_engine: Engine, admin: int) -> None:
+    """(That a click right after signing in cannot lose the cookie is shown in a real browser, by the linking
+    journey in tests/e2e/test_dashboard.py: GoTo's callback finds the tab signed in.)"""
+    at = AppTest.from_function(sign_in_then_out, default_timeout=30).run()
+    assert _cookie_scripts(at) == []
+    at.text_input(key="signin_username").input("boss")
+    at.text_input(key="signin_password").input("correct horse")
+    at.button[0].click().run()
+    written = _cookie_scripts(at)
+    assert len(written) == 1 and "roomdesk_session=" in written[0] and "Max-Age=0" not in written[0]
+    at.run()  # the browser (AppTest has none) has not sent it back: every run writes it again
+    assert _cookie_scripts(at) == written
+    cookie = written[0].split("roomdesk_session=")[1].split(";")[0]
+    at.button(key="out").click().run()
+    cleared = _cookie_scripts(at)
+    assert len(cleared) == 1 and "Max-Age=0" in cleared[0]
+    assert f"includes(\"roomdesk_session={cookie}\")" in cleared[0]  # never a cookie another tab signed in with
