@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
 
 from tests.ui.conftest import page
 
@@ -60,7 +60,6 @@ def test_first_start_on_an_empty_database_seeds_the_demo_and_shows_its_sign_ins(
     assert not at.exception and "user_id" in at.session_state
 
 
-
 def _cookie_scripts(at) -> list[str]:  # type: ignore[no-untyped-def]
     return [e.proto.body for e in at.get("html") if "document.cookie" in e.proto.body]
 
@@ -95,4 +94,4 @@ def test_signing_in_writes_the_cookie_and_signing_out_clears_only_that_one(app_e
     at.button(key="out").click().run()
     cleared = _cookie_scripts(at)
     assert len(cleared) == 1 and "Max-Age=0" in cleared[0]
-    assert f"includes(\"roomdesk_session={cookie}\")" in cleared[0]  # never a cookie another tab signed in with
+    assert f'includes("roomdesk_session={cookie}")' in cleared[0]  # never a cookie another tab signed in with
