@@ -188,12 +188,6 @@ class GotoClient:
         data = _json(self._call(account, "GET", "upcomingMeetings"))
         return _parsed(lambda: [_wire.listed_meeting(row) for row in data or []])
 
-    def join_url_for(self, meeting_id: str) -> str:
-        """The join link of a meeting whose create answer was lost: only GoTo's create response carries it."""
-        if self.config.api_url.rstrip("/") == REAL_API_URL.rstrip("/"):
-            return f"https://global.gotomeeting.com/join/{meeting_id}"
-        return f"{self.config.api_url.rstrip('/').removesuffix('/G2M/rest')}/join/{meeting_id}"
-
     def historical_meetings(self, account: str, start: datetime, end: datetime) -> list[Meeting]:
         """Meetings that ran and ended, started within [start, end]."""
         params = {"startDate": _wire.format_time(start), "endDate": _wire.format_time(end)}

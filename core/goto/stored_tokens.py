@@ -130,7 +130,7 @@ class StoredTokens:
         except GotoAuthExpired as err:
             self._release(account, claim)
             if getattr(err, "needs_relinking", False) and not isinstance(err, NotLinked):
-                self._mark_needs_relinking(account, str(err))
+                self._mark_needs_relinking(account, claim, str(err))
             raise
         except GotoError as err:
             self._release(account, claim)
@@ -160,9 +160,18 @@ class StoredTokens:
                 .values(refresh_lease_owner="", refresh_lease_until=None)
             )
 
-    def _mark_needs_relinking(self, account: str, detail: str) -> None:
-        with session_scope(self.engine) as session:
-            link = _link_for(session, account)
+    def _mark_needs_relinking(self, account: str, claim: _Claim, detail: str) -> None:
+        """GoTo refused the refresh token we sent; unless the account was linked anew meanwhile (another tab, or
+        another process that refreshed first), the room needs relinking. Checked and written under one lock, so
+        a fresh link is never marked broken by a late answer about the old one."""
+        with session_scope(self.engine, immediate=True) as session:
+            try:
+                link = _link_for(session, account, lock=True)
+            except NotLinked:
+                return  # unlinked or already marked meanwhile: nothing to add
+            if crypto.decrypt(link.refresh_token) != claim.refresh_token:
+                log.info("GoTo refused an old refresh token of %s; the account was linked anew, it stays", account)
+                return
             link.status, link.last_error = "needs_relinking", detail[:500]
             session.add(link)
             audit.record(

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from core.goto import GotoAuthExpired
 from core.goto.stored_tokens import StoredTokens
+from core.kernel import crypto
 from core.kernel.db import session_scope
 from core.kernel.models import RoomLink
 from core.meetings import accounts
@@ -84,3 +85,27 @@ def test_the_worker_refreshes_tokens_that_expire_within_ten_minutes(engine: Engi
     with session_scope(engine) as s:
         assert s.exec(select(RoomLink)).one().expires_at > before + timedelta(minutes=40)
     assert StoredTokens(engine, goto.client).refresh_expiring(timedelta(minutes=10)) == []
+
+
+def test_a_late_refusal_of_the_old_refresh_token_leaves_a_room_linked_anew_meanwhile(
+    engine: Engine, goto, sandbox, control
+) -> None:  # type: ignore[no-untyped-def]
+    """GoTo refuses the revoked token while the admin relinks the room in another tab: the new link stays."""
+    setup = linked_room(engine, goto, sandbox)
+    control.revoke_refresh(setup.email)
+
+    class RelinkedWhileAsking:
+        def refresh(self, refresh_token: str):  # type: ignore[no-untyped-def]
+            with session_scope(engine) as s:  # the other tab's linking lands before GoTo's answer
+                link = s.exec(select(RoomLink)).one()
+                link.refresh_token = crypto.encrypt("a-fresh-refresh-token")
+                s.add(link)
+            return goto.client.refresh(refresh_token)
+
+    with session_scope(engine) as s:
+        stale = crypto.decrypt(s.exec(select(RoomLink)).one().access_token)
+    with pytest.raises(GotoAuthExpired):
+        StoredTokens(engine, RelinkedWhileAsking()).refreshed_access_token(setup.email, stale)  # type: ignore[arg-type]
+    with session_scope(engine) as s:
+        status = accounts.link_statuses(s, [setup.room.id])[setup.room.id]
+    assert status.status == "linked"
