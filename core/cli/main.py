@@ -8,6 +8,7 @@ import typer
 
 from core.admin import demo
 from core.cli.bookings import conflicts_command, import_app
+from core.cli.goto import goto_app
 from core.cli.ops import backup_command, restore_command, status_command
 from core.cli.people import group_app, user_app
 from core.cli.usage import usage_command
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(import_app, name="import", help="Bring existing data in.")
+app.add_typer(goto_app, name="goto")
 app.add_typer(sandbox_app, name="sandbox", help="The built-in GoTo sandbox (emulator).")
 app.command("conflicts", help="List overbooked slots that overlap a window.")(conflicts_command)
 app.command("usage", help="How the accounts were really used: booked against held, per room and period.")(usage_command)
