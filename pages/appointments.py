@@ -175,7 +175,7 @@ data = appointments.AppointmentInput(
 
 def submit(confirm: bool, close: bool) -> None:
     try:
-        with session_scope(engine(), immediate=True) as session:
+        with session_scope(engine()) as session:
             saved = appointments.save_appointment(
                 session,
                 user=user,

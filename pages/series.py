@@ -41,7 +41,7 @@ if due:
             width="stretch",
         )
         if st.button(t("series.cleanup_all"), type="primary", key="cleanup_all", icon=":material/cleaning_services:"):
-            with session_scope(engine(), immediate=True) as session:
+            with session_scope(engine()) as session:
                 cleaned = series_cleanup.clean_up_series(session, actor=user)
             flash(t("series.cleaned", count=len(cleaned)))
             st.rerun()
@@ -147,7 +147,7 @@ if view:
         )
         if st.button(t("series.delete_really"), type="primary", key="delete_series"):
             try:
-                with session_scope(engine(), immediate=True) as session:
+                with session_scope(engine()) as session:
                     jobs = occurrences.end_series(
                         session, user=user, series_id=view.id, start=cut, expected_version=view.version
                     )

@@ -53,7 +53,7 @@ def occurrence_panel(user: User, series_id: int, start: datetime) -> None:
     left, mid, right = st.columns(3)
     if left.button(t("series.open"), type="primary", key="open_occurrence", icon=":material/open_in_new:"):
         try:
-            with session_scope(engine(), immediate=True) as s:
+            with session_scope(engine()) as s:
                 opened = occurrences.open_occurrence(s, user=user, series_id=series_id, start=start)
             state = meetings.sync_now(engine(), goto().client, opened.id)  # type: ignore[arg-type]
             message = t("series.opened", subject=view.subject)
@@ -69,7 +69,7 @@ def occurrence_panel(user: User, series_id: int, start: datetime) -> None:
         st.write(t("series.delete_occurrence_confirm", when=format_datetime(view.start, lang(), zone)))
         if st.button(t("series.delete_occurrence_really"), type="primary", key="delete_occurrence"):
             try:
-                with session_scope(engine(), immediate=True) as s:
+                with session_scope(engine()) as s:
                     jobs = occurrences.delete_occurrence(s, user=user, series_id=series_id, start=start)
                 for job in jobs:  # the meeting goes at GoTo now; if GoTo is down the worker retries
                     meetings.run_now(engine(), goto().client, job)
@@ -98,7 +98,7 @@ def upcoming_occurrences(user: User, series_id: int) -> None:
         when.write(format_datetime(start, lang(), user.time_zone))
         if button.button(t("series.open"), key=f"open_upcoming_{i}"):
             try:
-                with session_scope(engine(), immediate=True) as s:
+                with session_scope(engine()) as s:
                     opened = occurrences.open_occurrence(s, user=user, series_id=series_id, start=start)
                 meetings.sync_now(engine(), goto().client, opened.id)  # type: ignore[arg-type]
                 flash(t("series.opened", subject=opened.subject))

@@ -218,7 +218,7 @@ def series_editor(user: User, *, view: SeriesView | None, seed: dict[str, object
 
     def submit(resolution: str = ASK, move_to: int | None = None, confirm: bool = False) -> None:
         try:
-            with session_scope(engine(), immediate=True) as s:
+            with session_scope(engine()) as s:
                 if scope == "occurrence":
                     opened = occurrences.edit_occurrence(
                         s,

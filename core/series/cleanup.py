@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from core.access.permissions import require_role
 from core.access.settings import get_value, put_value
 from core.kernel import audit
-from core.kernel.db import session_scope
+from core.kernel.db import session_scope, write_lock
 from core.kernel.errors import RoomDeskError, ValidationFailed
 from core.kernel.models import Appointment, Booking, GotoMeetingData, MeetingJob, Role, RoomLink, User, utcnow
 from core.meetings.invitations import replace_block
@@ -62,6 +62,7 @@ def clean_up_series(session: Session, *, actor: User | None, now: datetime | Non
 
     Never the bookings, never the user's text. Running it again finds nothing to do. `actor` None: the worker.
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     if actor is not None:
         require_role(actor, Role.staff, Role.admin)
     due = series_needing_cleanup(session, now=now)

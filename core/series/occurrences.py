@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from core.access import policy
 from core.booking.appointments import AppointmentInput, held_room, load_for_change, save_appointment
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, PermissionDenied
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Room, User, utcnow
 from core.meetings import jobs as meetings
@@ -78,6 +79,7 @@ def open_occurrence(session: Session, *, user: User | None, series_id: int, star
     it opens only occurrences whose organizer may have a meeting in that room. Run `meetings.sync_now` for the
     returned appointment after the commit.
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     series = series_of(session, series_id)
     opened = opened_occurrence(session, series, start)
     if opened is not None:
@@ -193,6 +195,7 @@ def delete_occurrence(session: Session, *, user: User, series_id: int, start: da
 
     Returns the jobs that delete meetings at GoTo: run them after the commit.
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     series = series_of(session, series_id)
     opened = opened_occurrence(session, series, start)
     booking = (
@@ -257,6 +260,7 @@ def _cut(session: Session, series: Appointment, start: datetime) -> list[Appoint
 
 def end_series(session: Session, *, user: User, series_id: int, start: datetime, expected_version: int) -> list[int]:
     """Delete this and the following occurrences (the whole series when it is the first); returns meeting jobs."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     policy.authorize_booking(session, user=user, from_room=held_room(session, series_of(session, series_id)))
     series = load_for_change(session, series_id, expected_version)
     if series.rrule is None:
@@ -307,6 +311,7 @@ def split_series(
     The new series gets the occurrences opened and skipped from that day on. At the first occurrence this is
     simply a change of the whole series.
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     series = series_of(session, series_id)
     policy.authorize_booking(session, user=user, from_room=held_room(session, series))
     if day_of(start, series.time_zone) <= day_of(series.starts_at, series.time_zone):
@@ -382,6 +387,7 @@ def edit_occurrence(
     confirm_overbooking: bool = False,
 ) -> Appointment:
     """Change only this occurrence: it is opened (detached, rule 7) and saved like any appointment."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     opened = open_occurrence(session, user=user, series_id=series_id, start=start)
     session.flush()
     return save_appointment(
