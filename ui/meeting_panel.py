@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.access import addon
+from core.booking import start as starting
 from core.booking.appointments import AppointmentView
 from core.kernel.db import session_scope
 from core.kernel.errors import RoomDeskError
 from core.kernel.models import User
 from core.meetings import jobs as meetings
-from core.meetings import start as starting
 from ui.goto import goto
 from ui.session import engine, error, t
 

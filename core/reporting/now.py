@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.access import policy
 from core.access.permissions import bookable_room_ids, require_role
+from core.booking import start as starting
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.goto import GotoApi
 from core.kernel.db import session_scope
@@ -18,7 +19,6 @@ from core.kernel.errors import OverbookingWarning, RoomDeskError, ValidationFail
 from core.kernel.i18n import translate
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Role, Room, RoomLink, User, utcnow
 from core.meetings import jobs as meetings
-from core.meetings import start as starting
 from core.reporting.live import AccountLive, LiveStatus
 
 log = logging.getLogger(__name__)

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from core.booking import start as starting
 from core.booking.appointments import AppointmentInput, get_appointment, save_appointment
 from core.kernel.db import session_scope
 from core.kernel.errors import RoomDeskError
 from core.kernel.models import Appointment, MeetingJob
 from core.meetings import jobs as meetings
-from core.meetings import start as starting
 from core.series.agenda import delete_appointment
 from tests.conftest import at, make_user
 from tests.goto.harness import SandboxAdmin

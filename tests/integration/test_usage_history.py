@@ -84,9 +84,9 @@ def test_collected_history_gives_the_usage_the_sandbox_recorded(  # type: ignore
 def test_a_meeting_started_through_room_desk_and_ended_is_collected_as_held(  # type: ignore[no-untyped-def]
     engine: Engine, goto, sandbox, control: SandboxAdmin
 ) -> None:
+    from core.booking import start as starting
     from core.booking.appointments import AppointmentInput, save_appointment
     from core.meetings import jobs as meetings
-    from core.meetings import start as starting
 
     setup = linked_room(engine, goto, sandbox)
     now = datetime.now(UTC).replace(microsecond=0)

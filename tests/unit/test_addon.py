@@ -322,9 +322,9 @@ def test_room_permissions_through_groups_count_for_the_run_as_user(session: Sess
 
 
 def test_linking_and_starting_meetings_are_refused_outside_the_authorized_groups(session: Session, goto) -> None:  # type: ignore[no-untyped-def]
+    from core.booking import start as starting
     from core.kernel.errors import RoomDeskError
     from core.meetings import accounts
-    from core.meetings import start as starting
 
     make_group(session, "Sales")
     authorize(session, "Sales")

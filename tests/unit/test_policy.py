@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 from core.access import addon
 from core.admin.importing import import_bookings
 from core.booking.appointments import AppointmentInput, save_appointment
+from core.booking.start import start_meeting
 from core.conflicts import desk
 from core.kernel.db import session_scope
 from core.kernel.errors import PermissionDenied
 from core.kernel.models import Appointment, Booking, GotoMeetingData, Group, Room, RoomPermission, User
-from core.meetings.start import start_meeting
 from core.series import occurrences
 from core.series.agenda import delete_appointment
 from core.series.booking import BOOK_ANYWAY, SeriesInput, save_series

@@ -8,10 +8,11 @@ from sqlmodel import Session, select
 
 from core.access import policy
 from core.access.permissions import bookable_room_ids
+from core.booking import availability
 from core.goto import GotoApi, GotoError, GotoMeetingActive, GotoNotFound
 from core.kernel import audit
 from core.kernel.errors import NotFound, RoomDeskError
-from core.kernel.models import Appointment, Booking, GotoMeetingData, Participant, Room, RoomLink, User
+from core.kernel.models import Appointment, GotoMeetingData, Participant, Room, User
 
 
 @dataclass(frozen=True)
@@ -92,15 +93,11 @@ def _running_elsewhere(session: Session, api: GotoApi, data: GotoMeetingData) ->
 
 
 def free_rooms(session: Session, *, user: User, appointment: Appointment) -> list[str]:
-    """Linked rooms the user may book that are free for the whole appointment."""
-    busy = select(Booking.room_id).where(
-        Booking.starts_at < appointment.ends_at, Booking.ends_at > appointment.starts_at
+    """Linked rooms the user may book that nothing holds for the whole appointment (its own room is held by it)."""
+    [free] = availability.free_rooms(
+        session,
+        room_ids=bookable_room_ids(session, user),
+        slots=[(appointment.starts_at, appointment.ends_at)],
+        linked_only=True,
     )
-    rows = session.exec(
-        select(Room)
-        .join(RoomLink, RoomLink.room_id == Room.id)
-        .where(Room.active, RoomLink.status == "linked", Room.id.not_in(busy))
-        .order_by(Room.name)
-    )
-    allowed = bookable_room_ids(session, user)
-    return [room.name for room in rows if room.id in allowed]
+    return [name for _, name in free]
