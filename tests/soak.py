@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import random
 import threading
-import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -313,7 +312,6 @@ def heal_and_drain(engine: Engine, sandbox_url: str, *, rounds: int = 40) -> Cou
         if not left:
             break
         meetings.run_due(engine, api, limit=1000)
-        time.sleep(0.05)
     with session_scope(engine) as session:
         stats["jobs left"] = session.exec(select(sa.func.count()).select_from(MeetingJob)).one()
     api.close()
