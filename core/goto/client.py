@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random as _random
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from core.goto.errors import (
     GotoRejected,
     GotoUnavailable,
 )
+from core.kernel.config import Settings
 
 REAL_AUTH_URL = "https://authentication.logmeininc.com"
 REAL_API_URL = "https://api.getgo.com/G2M/rest"
@@ -52,18 +52,15 @@ class GotoConfig:
     requests_per_second: float = 8.0
 
     @classmethod
-    def from_env(cls) -> GotoConfig:
-        """Read ROOMDESK_GOTO_AUTH_URL, _API_URL, _CLIENT_ID and _CLIENT_SECRET (real GoTo by default)."""
-
-        def env(name: str, default: str = "") -> str:
-            return os.environ.get(name, "").strip() or default
-
+    def from_settings(cls, settings: Settings) -> GotoConfig:
+        """Real GoTo by default; ROOMDESK_GOTO_AUTH_URL, _API_URL, _CLIENT_ID, _CLIENT_SECRET and _RATE_LIMIT
+        as read once by core.kernel.config."""
         return cls(
-            auth_url=env("ROOMDESK_GOTO_AUTH_URL", REAL_AUTH_URL),
-            api_url=env("ROOMDESK_GOTO_API_URL", REAL_API_URL),
-            client_id=env("ROOMDESK_GOTO_CLIENT_ID"),
-            client_secret=env("ROOMDESK_GOTO_CLIENT_SECRET"),
-            requests_per_second=rate_from_env(),
+            auth_url=settings.goto_auth_url or REAL_AUTH_URL,
+            api_url=settings.goto_api_url or REAL_API_URL,
+            client_id=settings.goto_client_id or "",
+            client_secret=settings.goto_client_secret or "",
+            requests_per_second=settings.goto_rate_limit,
         )
 
     @property
@@ -75,15 +72,6 @@ class GotoConfig:
     def timeout(self) -> httpx.Timeout:
         """The httpx timeout: connect as configured, read/write/pool at the read timeout."""
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
-
-
-def rate_from_env(default: float = 8.0) -> float:
-    """ROOMDESK_GOTO_RATE_LIMIT (requests per second, 0 = unpaced), else `default`."""
-    raw = os.environ.get("ROOMDESK_GOTO_RATE_LIMIT", "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else default
-    except ValueError:
-        return default
 
 
 class GotoClient:

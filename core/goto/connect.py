@@ -47,7 +47,7 @@ def connect_goto(
 ) -> GotoConnection:
     """Real GoTo when client credentials are configured; otherwise the sandbox (started here if not given)."""
     if settings.uses_real_goto:
-        config = GotoConfig.from_env()
+        config = GotoConfig.from_settings(settings)
     else:
         sandbox = sandbox or _start_sandbox(settings)
         config = GotoConfig(

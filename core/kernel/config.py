@@ -21,6 +21,8 @@ class Settings:
     smtp_url: str | None
     session_idle_hours: float = 8.0
     session_max_days: float = 7.0
+    goto_rate_limit: float = 8.0  # GoTo calls per second per process, 0 = unpaced
+    sandbox_rate_limit: int = 0  # the sandbox answers 429 beyond this many requests per second, 0 = never
 
     @property
     def uses_real_goto(self) -> bool:
@@ -46,8 +48,33 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
+def _not_negative(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
+    return value
+
+
+def _whole(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def load_settings() -> Settings:
-    """Read the settings from ROOMDESK_* environment variables."""
+    """Read the settings from ROOMDESK_* environment variables: the one place the environment is parsed.
+
+    A malformed value stops the process with a ValueError naming the variable, instead of a silent default.
+    """
     data_dir = Path(_env("ROOMDESK_DATA_DIR") or "data").expanduser().resolve()
     url = _env("ROOMDESK_DATABASE_URL")
     return Settings(
@@ -62,6 +89,8 @@ def load_settings() -> Settings:
         smtp_url=_env("ROOMDESK_SMTP_URL"),
         session_idle_hours=_positive("ROOMDESK_SESSION_IDLE_HOURS", 8.0),
         session_max_days=_positive("ROOMDESK_SESSION_MAX_DAYS", 7.0),
+        goto_rate_limit=_not_negative("ROOMDESK_GOTO_RATE_LIMIT", 8.0),
+        sandbox_rate_limit=_whole("ROOMDESK_SANDBOX_RATE_LIMIT", 0),
     )
 
 

@@ -8,7 +8,6 @@ sandbox sends none unless `retry_after` is set. Switch it on with POST /_sandbox
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -18,6 +17,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core.kernel.config import load_settings
 
 _LIMITED = ("/G2M/rest",)  # the meetings API; OAuth and the sandbox's own controls are not counted
 
@@ -35,8 +36,8 @@ class RateLimit:
 
     @classmethod
     def from_env(cls) -> RateLimit:
-        raw = os.environ.get("ROOMDESK_SANDBOX_RATE_LIMIT", "").strip()
-        return cls(per_second=int(raw) if raw.isdigit() else 0)
+        """ROOMDESK_SANDBOX_RATE_LIMIT, as read by core.kernel.config (0, the default, turns the limit off)."""
+        return cls(per_second=load_settings().sandbox_rate_limit)
 
     def configure(self, data: Any) -> None:
         """Set from the control endpoint's JSON; ValueError names what is wrong."""

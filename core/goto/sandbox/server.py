@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -14,6 +13,7 @@ from starlette.applications import Starlette
 
 from core.goto.sandbox.app import create_app
 from core.goto.sandbox.store import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Clock, utc_now
+from core.kernel.config import load_settings
 
 START_TIMEOUT = 15.0
 
@@ -80,8 +80,9 @@ def start_in_thread(
 
 def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve in the foreground until interrupted; ROOMDESK_GOTO_CLIENT_ID/SECRET override the sandbox's client."""
-    client_id = os.environ.get("ROOMDESK_GOTO_CLIENT_ID", "").strip() or SANDBOX_CLIENT_ID
-    client_secret = os.environ.get("ROOMDESK_GOTO_CLIENT_SECRET", "").strip() or SANDBOX_CLIENT_SECRET
+    settings = load_settings()
+    client_id = settings.goto_client_id or SANDBOX_CLIENT_ID
+    client_secret = settings.goto_client_secret or SANDBOX_CLIENT_SECRET
     app = create_app(data_dir, client_id=client_id, client_secret=client_secret)
     print(
         f"GoTo sandbox on http://{host}:{port}  (API http://{host}:{port}/G2M/rest, client {client_id}, "
