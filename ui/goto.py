@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -13,6 +14,8 @@ from core.goto.connect import GotoConnection, connect_goto
 from core.goto.sandbox import register_redirect_uri
 from core.kernel.config import get_settings
 from ui.session import engine
+
+_EMBEDDED_SINCE: list[datetime] = []  # when this process started its own worker thread, if it did
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,8 +33,14 @@ def _connection(url: str) -> GotoConnection:
         )
     if os.environ.get("ROOMDESK_EMBEDDED_WORKER", "1") != "0":
         worker.start_in_background(engine(), connection)
+        _EMBEDDED_SINCE.append(datetime.now(UTC))
     return connection
 
 
 def goto() -> GotoConnection:
     return _connection(get_settings().database_url)
+
+
+def embedded_worker_starting(grace: timedelta = timedelta(minutes=2)) -> bool:
+    """This process started its worker thread moments ago: no heartbeat yet is expected, not a failure."""
+    return bool(_EMBEDDED_SINCE) and datetime.now(UTC) - _EMBEDDED_SINCE[0] < grace

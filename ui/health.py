@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.admin import health
 from core.kernel.i18n import format_datetime
+from ui.goto import embedded_worker_starting
 from ui.session import engine, lang, t
 
 
@@ -22,6 +23,8 @@ def worker_status(time_zone: str) -> None:
     when = lambda moment: format_datetime(moment, lang(), time_zone)  # noqa: E731
     if state.alive:
         st.caption(t("ops.sidebar.worker_alive", count=len(state.alive), since=when(state.last_beat)))
+    elif embedded_worker_starting():  # the first pass of a fresh start has not finished yet
+        st.caption(t("ops.sidebar.worker_starting"))
     elif state.last_beat is not None:
         st.caption(f":red[{t('ops.sidebar.silent_since', since=when(state.last_beat))}]")
     else:
