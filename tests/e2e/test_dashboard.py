@@ -42,7 +42,9 @@ def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_
     context.close()
 
 
-def test_an_admin_links_a_room_books_it_starts_the_meeting_and_sends_the_invitation(browser, dashboard_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_links_a_room_books_it_starts_the_meeting_and_sends_the_invitation(
+    browser, dashboard_url: str
+) -> None:  # type: ignore[no-untyped-def]
     """Stands alone: it links the room it books (again, if the linking test ran first), in its own context."""
     context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="en-GB")
     page = context.new_page()
