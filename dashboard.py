@@ -92,6 +92,6 @@ with st.sidebar:
     st.caption(t("sidebar.database", kind="SQLite" if settings.database_url.startswith("sqlite") else "PostgreSQL"))
     st.caption(t("sidebar.goto_sandbox") if goto().is_sandbox else t("sidebar.goto_real"))
     worker_status(user.time_zone)
-if user.role == "admin":
+if user.role == "admin" and current.url_path != "settings":  # Settings says it in place, with what to do
     activation_banner()
 current.run()
