@@ -36,7 +36,10 @@ who = c3.selectbox(
     format_func=lambda i: t("audit.anyone") if i is None else people[i],
 )
 action = c4.selectbox(
-    t("audit.action"), [None, *actions], key="audit_action", format_func=lambda a: t("audit.any") if a is None else a
+    t("audit.action"),
+    [None, *actions],
+    key="audit_action",
+    format_func=lambda a: t("audit.any") if a is None else audit_log.action_label(a, lang()),
 )
 entity = c5.selectbox(
     t("audit.entity"), [None, *entities], key="audit_entity", format_func=lambda e: t("audit.any") if e is None else e
@@ -79,7 +82,7 @@ table = st.dataframe(
             t("audit.when"): format_datetime(r.at, lang(), user.time_zone),
             t("audit.user"): r.user,
             t("audit.effective_user"): r.effective_user or "",
-            t("audit.action"): r.action,
+            t("audit.action"): audit_log.action_label(r.action, lang()),
             t("audit.entity"): r.entity,
             t("audit.entity_id"): r.entity_id,
         }
@@ -93,7 +96,7 @@ table = st.dataframe(
 )
 picked = window.rows[table.selection.rows[0]] if table and table.selection.rows else window.rows[0]
 
-st.subheader(t("audit.entry", action=picked.action, id=picked.id))
+st.subheader(t("audit.entry", action=audit_log.action_label(picked.action, lang()), id=picked.id))
 moment = format_datetime(picked.at, lang(), user.time_zone)
 st.caption(
     t("audit.entry_line", user=picked.user, effective=picked.effective_user, at=moment)

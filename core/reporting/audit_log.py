@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from core.access.addon import INTERNAL_FIELDS
 from core.access.permissions import require_role
 from core.kernel.errors import RoomDeskError, ValidationFailed
+from core.kernel.i18n import translate
 from core.kernel.models import AuditEntry, Role, User
 
 PAGE_LIMIT, EXPORT_LIMIT, FACET_LIMIT = 500, 10_000, 200
@@ -165,3 +166,10 @@ def export_csv(session: Session, *, user: User, filters: AuditFilter, tz: str = 
     """The matching entries as CSV (at most EXPORT_LIMIT) and whether more matched."""
     window = search(session, user=user, filters=filters, limit=EXPORT_LIMIT)
     return to_csv(window.rows, tz=tz), window.more
+
+
+def action_label(action: str, language: str) -> str:
+    """What an action code means, in words (core/kernel/locales/audit.*.json); an unknown code as it is."""
+    key = f"audit.action.{action}"
+    text = translate(key, language)
+    return action if text == key else text

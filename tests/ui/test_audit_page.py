@@ -48,9 +48,9 @@ def test_the_audit_page_lists_recent_changes_with_both_users(app_engine: Engine,
     at = page("pages/audit.py", user_id=admin).run()
     assert not at.exception
     table = at.dataframe[0].value
-    created = table[table["Action"] == "appointment.create"].iloc[0]
+    created = table[table["Action"] == "Appointment created"].iloc[0]
     assert (created["User"], created["Acting as"]) == ("petra", "boss")
-    assert "goto.run_as_user" in set(table["Action"])
+    assert "Run-as user for external users set" in set(table["Action"])  # labels in words, not codes
 
 
 def test_filters_narrow_the_list_and_the_selected_change_shows_before_and_after(app_engine: Engine, admin: int) -> None:
