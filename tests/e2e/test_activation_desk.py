@@ -37,6 +37,7 @@ def test_a_new_token_is_requested_registered_by_support_and_active_again(browser
     support.get_by_role("heading", name="Activation desk").wait_for(timeout=60_000)  # support's landing page
     settle(support)
     support.get_by_text("All pending URLs (1)").click()
+    support.locator("[data-testid='stCode']").filter(has_text=new_url).first.wait_for(timeout=30_000)  # expanded
     assert new_url in [c.strip() for c in support.locator("[data-testid='stCode']").all_inner_texts()]
     support.get_by_text("registers the URL with the sandbox's OAuth client", exact=False).wait_for()
     support.get_by_role("button", name="Mark registered").click()
@@ -51,7 +52,7 @@ def test_a_new_token_is_requested_registered_by_support_and_active_again(browser
     admin.get_by_role("heading", name="Audit").wait_for(timeout=60_000)
     settle(admin)
     # The newest entry is opened below the table: support's confirmation.
-    admin.get_by_role("heading", name=re.compile(r"^activation_request\.registered \(entry \d+\)")).wait_for(
+    admin.get_by_role("heading", name=re.compile(r"^Redirect URL registered at GoTo \(entry \d+\)")).wait_for(
         timeout=30_000
     )
     assert admin.get_by_text("By Sam Support, ", exact=False).count() == 1
