@@ -171,3 +171,71 @@ def test_a_new_appointment_starts_at_the_next_quarter_hour_in_the_users_zone(app
     at.button(key="new_appointment").click().run()
     shown = (at.date_input(key="start_day_new").value, at.time_input(key="start_time_new").value)
     assert shown in {before, next_quarter()}
+
+
+def test_deleting_the_open_appointment_closes_the_editor(app_engine: Engine, staff: int) -> None:
+    with session_scope(app_engine) as s:
+        appt = save_appointment(
+            s,
+            user=s.get(User, staff),
+            data=AppointmentInput(subject="Old call", starts_at=moment(24), ends_at=moment(25)),
+        )
+    at = page("pages/appointments.py", user_id=staff)
+    at.session_state["editing"] = appt.id
+    at.run()
+    at.button(key="delete_appointment").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["“Old call” deleted."]
+    assert not [w for w in at.text_input if w.key == f"subject_{appt.id}"]
+    with session_scope(app_engine) as s:
+        assert s.get(Appointment, appt.id) is None
+
+
+def test_cancelling_the_overbooking_warning_saves_nothing_and_book_anyway_then_closes(
+    app_engine: Engine, staff: int
+) -> None:
+    """Save and close, warned, Cancel: nothing saved; Save and close again, Book anyway: saved and the editor closed."""
+    room = room_for(app_engine, staff)
+    at = save(
+        fill_new(
+            page("pages/appointments.py", user_id=staff).run(), subject="Board", start=time(10), end=time(11), room=room
+        )
+    )
+    at = fill_new(at, subject="Pitch", start=time(10, 30), end=time(12), room=room)
+    at.button(key="FormSubmitter:appointment_new-Save and close").click().run()
+    at.button(key="cancel_overbooking").click().run()
+    assert not at.exception and not [b for b in at.button if b.key == "confirm_overbooking"]
+    assert at.text_input(key="subject_new").value == "Pitch"  # the form keeps the input
+    at.button(key="FormSubmitter:appointment_new-Save and close").click().run()
+    at.button(key="confirm_overbooking").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["“Pitch” saved."]
+    assert not [w for w in at.text_input if w.key.startswith("subject_")]  # closed after saving
+    with session_scope(app_engine) as s:
+        assert sorted(a.subject for a in s.exec(select(Appointment))) == ["Board", "Pitch"]
+
+
+def test_reload_after_a_stale_edit_shows_the_stored_appointment_and_saves(app_engine: Engine, staff: int) -> None:
+    with session_scope(app_engine) as s:
+        appt = save_appointment(
+            s,
+            user=s.get(User, staff),
+            data=AppointmentInput(subject="Weekly", starts_at=moment(24), ends_at=moment(25)),
+        )
+    at = page("pages/appointments.py", user_id=staff)
+    at.session_state["editing"] = appt.id
+    at.run()
+    with session_scope(app_engine) as s:
+        save_appointment(
+            s,
+            user=s.get(User, staff),
+            appointment_id=appt.id,
+            expected_version=1,
+            data=AppointmentInput(subject="Theirs", starts_at=appt.starts_at, ends_at=appt.ends_at),
+        )
+    at.button(key=f"FormSubmitter:appointment_{appt.id}-Save").click().run()
+    at.button(key="reload_appointment").click().run()
+    assert at.text_input(key=f"subject_{appt.id}").value == "Theirs"
+    at.text_input(key=f"subject_{appt.id}").input("Mine after all")
+    at.button(key=f"FormSubmitter:appointment_{appt.id}-Save").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["“Mine after all” saved."]
