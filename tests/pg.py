@@ -26,7 +26,7 @@ def find_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -75,7 +75,7 @@ def start(bindir: Path) -> PostgresServer:
         capture_output=True,
         **user_kw,
     )
-    server = PostgresServer(bindir=bindir, root=root, port=_free_port())
+    server = PostgresServer(bindir=bindir, root=root, port=free_port())
     server.process = subprocess.Popen(
         [
             str(bindir / "postgres"),

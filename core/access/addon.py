@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from core.access.permissions import bookable_room_ids, group_ids, require_role
 from core.access.settings import get_value, put_value
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError, ValidationFailed
 from core.kernel.models import GROUP_ALL, GROUP_EXTERNAL, GROUP_NONE, Group, Membership, Role, Room, User
 
@@ -245,6 +246,7 @@ def get_addon_settings(session: Session) -> AddonSettings:
 
 def set_authorized_groups(session: Session, *, user: User, group_ids: list[int]) -> AddonSettings:
     """Store the authorized groups; illogical combinations are refused with the reason."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     chosen = list(dict.fromkeys(group_ids))
     names = _group_names(session, chosen)
@@ -270,6 +272,7 @@ def set_authorized_groups(session: Session, *, user: User, group_ids: list[int])
 
 def set_run_as_user(session: Session, *, user: User, run_as_user_id: int | None) -> AddonSettings:
     """Set (or clear, with None) the run-as user: an active, internal user who may save appointments."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     target = session.get(User, run_as_user_id) if run_as_user_id is not None else None
     if run_as_user_id is not None:

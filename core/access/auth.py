@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from core.access import sessions, settings, throttle
 from core.access.permissions import require_role
 from core.kernel import audit
-from core.kernel.db import session_scope
+from core.kernel.db import session_scope, write_lock
 from core.kernel.errors import NotFound, RoomDeskError, SignInFailed, ValidationFailed
 from core.kernel.i18n import LANGUAGES
 from core.kernel.models import GROUP_ALL, GROUP_NONE, Group, Membership, PasswordReset, Role, User, utcnow
@@ -139,6 +139,7 @@ def change_password(
     session: Session, *, user: User, current: str, new: str, keep: str | None = None, now: datetime | None = None
 ) -> None:
     """The user's own change: the current password is required; every other session of theirs ends."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     row = get_user(session, user.id)  # type: ignore[arg-type]
     try:
         _hasher.verify(row.password_hash or _DUMMY_HASH, current)
@@ -156,6 +157,7 @@ def _token_hash(token: str) -> str:
 
 def create_reset_link(session: Session, *, actor: User | None, user_id: int, now: datetime | None = None) -> str:
     """A one-time set-password token for `user_id` (admins only); earlier unused tokens stop working."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     if actor is not None:  # None: the server's command line, whose operator owns the installation
         require_role(actor, Role.admin)
     now = now or utcnow()
@@ -197,6 +199,7 @@ def reset_link_user(session: Session, token: str, *, now: datetime | None = None
 
 def set_password_with_link(session: Session, *, token: str, new: str, now: datetime | None = None) -> User:
     """Use a reset link once: set the password, end every session of that user."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     now = now or utcnow()
     user = reset_link_user(session, token, now=now)
     if user is None:
@@ -225,6 +228,7 @@ def add_user(
     language: str | None = None,
 ) -> User:
     """Create a local user in the named groups; every wrong field is reported at once."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     username = username.strip().lower()
     problems: list[RoomDeskError] = []
     if not USERNAME.match(username):
@@ -286,6 +290,7 @@ def list_users(session: Session) -> list[User]:
 
 def set_preferences(session: Session, *, user: User, language: str | None, time_zone: str) -> User:
     """Save the user's own language and time zone."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     if language is not None and language not in LANGUAGES:
         raise ValidationFailed([RoomDeskError("error.language_invalid", field="language")])
     if time_zone not in available_timezones():

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from core.access.permissions import bookable_room_ids, require_role
 from core.access.settings import get_value, put_value
 from core.kernel import audit, crypto
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, RoomDeskError, ValidationFailed
 from core.kernel.models import Role, Room, User
 
@@ -88,6 +89,7 @@ def show_redirect_url(session: Session, *, user: User) -> str | None:
 
 def set_system_address(session: Session, *, user: User, address: str) -> ExternalAccess:
     """Change the system address; a changed address invalidates the activation."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     before = get_external_access(session)
     put_value(session, ADDRESS, normalise_address(address))
@@ -108,6 +110,7 @@ def set_system_address(session: Session, *, user: User, address: str) -> Externa
 
 def regenerate_token(session: Session, *, user: User) -> ExternalAccess:
     """A fresh callback token; the old redirect URL stops working and the activation becomes invalid."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     put_value(session, TOKEN, crypto.encrypt(crypto.new_token()))
     audit.record(session, actor=user, action="external.token_regenerated", entity="setting", entity_id=TOKEN)
@@ -116,6 +119,7 @@ def regenerate_token(session: Session, *, user: User) -> ExternalAccess:
 
 def set_access_user(session: Session, *, user: User, access_user_id: int) -> ExternalAccess:
     """The user the callback runs as; they must be able to book every room that has a GoTo account."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     target = session.get(User, access_user_id)
     if target is None or not target.active:
@@ -147,6 +151,7 @@ def set_access_user(session: Session, *, user: User, access_user_id: int) -> Ext
 
 def record_activation(session: Session, *, url: str, actor: User | None) -> None:
     """Remember that `url` is registered at GoTo (what support staff confirm)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     put_value(session, ACTIVATED_HASH, url_digest(url))
     audit.record(
         session,

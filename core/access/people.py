@@ -17,6 +17,7 @@ from core.access import addon, auth, sessions
 from core.access.auth import NO_MEMBERS, get_user
 from core.access.permissions import require_role
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, RoomDeskError, ValidationFailed
 from core.kernel.i18n import LANGUAGES
 from core.kernel.models import BUILTIN_GROUPS, Group, Membership, Role, RoomPermission, User
@@ -123,6 +124,7 @@ def update_user(
     time_zone: str,
 ) -> User:
     """Edit a user's profile, role and groups; a role change ends that user's sessions."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     user = _user_row(session, user_id)
     problems, found = _validate_profile(session, role=role, language=language, time_zone=time_zone, groups=groups)
@@ -151,6 +153,7 @@ def update_user(
 
 def set_active(session: Session, *, actor: User | None, user_id: int, active: bool) -> User:
     """Deactivate (cannot sign in, leaves pickers, keeps history; sessions end) or reactivate a user."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     user = _user_row(session, user_id)
     if actor is not None and actor.id == user.id and not active:
@@ -235,6 +238,7 @@ def _check_name(session: Session, name: str, *, except_id: int | None = None) ->
 
 
 def add_group(session: Session, *, actor: User | None, name: str) -> Group:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     group = Group(name=_check_name(session, name))
     session.add(group)
@@ -246,6 +250,7 @@ def add_group(session: Session, *, actor: User | None, name: str) -> Group:
 
 
 def rename_group(session: Session, *, actor: User | None, group_id: int, name: str) -> Group:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     group = _group_row(session, group_id)
     if group.builtin:
@@ -262,6 +267,7 @@ def rename_group(session: Session, *, actor: User | None, group_id: int, name: s
 
 def delete_group(session: Session, *, actor: User | None, group_id: int) -> None:
     """Delete a group, refused (with the reason) for built-in groups and groups still in use."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     group = _group_row(session, group_id)
     if group.builtin:
@@ -283,6 +289,7 @@ def delete_group(session: Session, *, actor: User | None, group_id: int) -> None
 
 def set_members(session: Session, *, actor: User | None, group_id: int, user_ids: list[int]) -> Group:
     """Replace a group's members; "All" and "None" cannot have members (their meaning is fixed)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     _authorize(actor)
     group = _group_row(session, group_id)
     if group.name in NO_MEMBERS:

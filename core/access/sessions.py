@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from core.kernel import audit, crypto
 from core.kernel.config import Settings, get_settings
+from core.kernel.db import write_lock
 from core.kernel.models import SignInSession, User, utcnow
 
 COOKIE = "roomdesk_session"
@@ -75,6 +76,7 @@ def start_session(
     config: Settings | None = None,
 ) -> str:
     """Record a new session for `user`; returns the cookie value (shown to the browser only, never stored)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
     session.add(
@@ -101,6 +103,7 @@ def resume_session(
     session: Session, cookie: str | None, *, now: datetime | None = None, config: Settings | None = None
 ) -> tuple[User, SignInSession] | None:
     """The active user of a live session, and the session (its activity noted); None otherwise."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     id_hash = verified_hash(cookie, config)
     if id_hash is None:
         return None
@@ -126,6 +129,7 @@ def end_session(
     session: Session, cookie: str | None, *, reason: str = "signed_out", now: datetime | None = None
 ) -> None:
     """Sign-out: the session is over on the server, whatever the browser still holds."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     id_hash = verified_hash(cookie)
     row = session.get(SignInSession, id_hash) if id_hash else None
     if row is not None and row.ended_at is None:
@@ -137,6 +141,7 @@ def end_user_sessions(
     session: Session, *, user_id: int, reason: str, keep: str | None = None, now: datetime | None = None
 ) -> int:
     """End every open session of a user except the one whose cookie is `keep`; the number ended."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     keep_hash = verified_hash(keep) if keep else None
     rows = session.exec(
         select(SignInSession).where(SignInSession.user_id == user_id, col(SignInSession.ended_at).is_(None))
@@ -191,6 +196,7 @@ def list_sessions(
 
 def sign_out_everywhere(session: Session, *, user: User, now: datetime | None = None) -> int:
     """The user ends all their sessions, this one included; the number ended."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     ended = end_user_sessions(session, user_id=user.id, reason="signed_out_everywhere", now=now)  # type: ignore[arg-type]
     audit.record(session, actor=user, action="session.sign_out_everywhere", entity="user", entity_id=user.id,
                  after={"ended": ended})  # fmt: skip

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from core.kernel.db import write_lock
 from core.kernel.errors import RoomDeskError
 from core.kernel.models import SignInAttempt
 
@@ -84,4 +85,5 @@ def check(session: Session, *, username: str, client_address: str, now: datetime
 
 
 def record(session: Session, *, username: str, client_address: str, succeeded: bool, now: datetime) -> None:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     session.add(SignInAttempt(at=now, username=username[:80], client_address=client_address[:64], succeeded=succeeded))

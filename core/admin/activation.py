@@ -21,6 +21,7 @@ from core.access.external_access import get_external_access, record_activation
 from core.access.permissions import require_role
 from core.access.settings import get_value, put_value
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, RoomDeskError, ValidationFailed
 from core.kernel.models import ActivationRequest, Role, User, utcnow
 
@@ -172,6 +173,7 @@ def default_system_name(session: Session) -> str:
 
 def file_request(session: Session, *, user: User, system_name: str, contact: str = "", note: str = "") -> RequestView:
     """Ask support to register the current redirect URL; older requests of the system become superseded."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     url, digest = _current(session)
     name, contact, note = system_name.strip(), contact.strip(), note.strip()
@@ -237,6 +239,7 @@ def mark_registered(
     session: Session, *, user: User, request_id: int, register: Registrar | None, steps_confirmed: bool = False
 ) -> RequestView:
     """Support confirms the URL is registered at GoTo; with the sandbox it is registered here and now."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.support)
     row, view = _open_request(session, request_id)
     if view.status != PENDING:
@@ -275,6 +278,7 @@ def mark_registered(
 
 def reject(session: Session, *, user: User, request_id: int, reason: str) -> RequestView:
     """Support turns a request down; the reason is shown to the admin who asked."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.support)
     row, view = _open_request(session, request_id)
     reason = reason.strip()

@@ -13,6 +13,7 @@ from core.access import addon, settings
 from core.access.auth import DEMO_PASSWORD, add_user
 from core.booking.appointments import AppointmentInput, save_appointment
 from core.booking.rooms import RoomInput, create_room, grant
+from core.kernel.db import write_lock
 from core.kernel.models import Appointment, Booking, Group, MeetingSession, Room, User
 from core.reporting.history import record_demo_sessions
 
@@ -73,6 +74,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 def seed_demo(session: Session, *, today: date, seed: int = 7) -> None:
     """Create rooms, groups, users and four weeks of appointments around `today`, with overbooked slots."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     settings.put_value(session, settings.DEMO_SEEDED, True)  # first: the demo password is valid on the demo only
     for name in GROUPS:
         session.add(Group(name=name))
@@ -222,6 +224,7 @@ def _book(session: Session, organizer: User, subject: str, start: datetime, end:
 
 def clear_all(session: Session) -> None:
     """Delete every row except the built-in groups (for `roomdesk demo --reset`)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name == "usergroup":
             session.execute(sa.delete(table).where(table.c.builtin.is_(False)))

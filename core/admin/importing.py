@@ -19,6 +19,7 @@ from core.access import policy
 from core.booking.appointments import EARLIEST, LATEST, MAX_DURATION
 from core.booking.rooms import GOTO_ACCOUNT
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import ImportRejected
 from core.kernel.i18n import translate
 from core.kernel.models import Appointment, Booking, MeetingJob, Room, RoomLink, User, utcnow
@@ -321,6 +322,7 @@ def import_bookings(
     plan_meetings: bool = True,
 ) -> ImportResult:
     """Import a bookings CSV whole, or reject it whole with every bad line (ImportRejected)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     policy.authorize_import(actor)
     data, lines = read_csv(source)
     rooms = _rooms(session)

@@ -228,6 +228,7 @@ def save_appointment(
 
 def load_for_change(session: Session, appointment_id: int, expected_version: int | None) -> Appointment:
     """The appointment, with its version bumped atomically; refuses if someone saved in between."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     if session.get(Appointment, appointment_id) is None:
         raise NotFound("error.appointment_unknown")
     if expected_version is None:
@@ -262,6 +263,7 @@ def _store_booking(session: Session, appt: Appointment, room: Room | None) -> No
 
 
 def store_participants(session: Session, appointment_id: int, user_ids: tuple[int, ...]) -> None:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     session.execute(sa.delete(Participant).where(Participant.appointment_id == appointment_id))
     for uid in dict.fromkeys(user_ids):
         session.add(Participant(appointment_id=appointment_id, user_id=uid))

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from core.access.permissions import bookable_room_ids, may_manage, require_role
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError, ValidationFailed
 from core.kernel.models import GROUP_NONE, Group, Role, Room, RoomPermission, User
 
@@ -89,6 +90,7 @@ def get_room(session: Session, room_id: int) -> Room:
 
 
 def create_room(session: Session, *, user: User, data: RoomInput) -> Room:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     name, account, description = _validate(session, data, None)
     room = Room(name=name, goto_account=account, description=description)
@@ -101,6 +103,7 @@ def create_room(session: Session, *, user: User, data: RoomInput) -> Room:
 
 
 def update_room(session: Session, *, user: User, room_id: int, data: RoomInput) -> Room:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     room = get_room(session, room_id)
     if not may_manage(session, user, room_id):
         raise PermissionDenied("error.room_manage_denied", room=room.name)
@@ -122,6 +125,7 @@ def update_room(session: Session, *, user: User, room_id: int, data: RoomInput) 
 
 def set_room_active(session: Session, *, user: User, room_id: int, active: bool) -> Room:
     """Deactivate (or reactivate) a room; its bookings stay, it is no longer offered for new ones."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     room = get_room(session, room_id)
     if not may_manage(session, user, room_id):
         raise PermissionDenied("error.room_manage_denied", room=room.name)
@@ -169,6 +173,7 @@ def grant(
     may_manage_room: bool = False,
 ) -> RoomPermission:
     """Give a user or a group rights on a room (replacing what that subject had)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     room = get_room(session, room_id)
     if not may_manage(session, user, room_id):
         raise PermissionDenied("error.room_manage_denied", room=room.name)
@@ -203,6 +208,7 @@ def grant(
 
 
 def revoke(session: Session, *, user: User, permission_id: int) -> None:
+    write_lock(session)  # reads, then writes: the write lock before the first read
     perm = session.get(RoomPermission, permission_id)
     if perm is None:
         raise NotFound("error.not_found")

@@ -11,6 +11,7 @@ from core.access.permissions import bookable_room_ids
 from core.booking import availability
 from core.goto import GotoApi, GotoError, GotoMeetingActive, GotoNotFound
 from core.kernel import audit
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, RoomDeskError
 from core.kernel.models import Appointment, GotoMeetingData, Participant, Room, User
 
@@ -65,6 +66,7 @@ def start_meeting(session: Session, *, user: User, appointment_id: int, api: Got
         raise RoomDeskError("error.meeting_gone") from err
     except GotoError as err:
         raise RoomDeskError("error.start_failed", detail=str(err)) from err
+    write_lock(session)  # GoTo answered: now the lock for the writes (never held across the call above)
     if first_host is None and user.id != appt.organizer_id:
         data.data = {**data.data, "host": user.id}  # the first participant to start becomes the host
         session.add(data)

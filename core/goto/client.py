@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from core.goto import _wire, history
+from core.goto import history, wire
 from core.goto._oauth import NOT_SENT, OAuthFlow, retry_after
 from core.goto._pacing import Pacer, PacingStats
 from core.goto.api import Meeting, MeetingSpec, TokenSet, TokenSource
@@ -138,15 +138,15 @@ class GotoClient:
 
     def create_meeting(self, account: str, spec: MeetingSpec) -> Meeting:
         """Schedule a meeting; an answer lost after sending raises GotoAmbiguousCreate, never a second POST."""
-        response = self._call(account, "POST", "meetings", json=_wire.meeting_body(spec), creating=spec)
+        response = self._call(account, "POST", "meetings", json=wire.meeting_body(spec), creating=spec)
         try:
-            return _parsed(lambda: _wire.created_meeting(_json(response), spec))
+            return _parsed(lambda: wire.created_meeting(_json(response), spec))
         except GotoUnavailable as err:  # created, but we cannot tell which meeting it is
             raise GotoAmbiguousCreate(account, spec, status=response.status_code) from err
 
     def update_meeting(self, account: str, meeting_id: str, spec: MeetingSpec) -> None:
         """Change subject, times and audio of a meeting."""
-        self._call(account, "PUT", f"meetings/{_id(meeting_id)}", json=_wire.meeting_body(spec), meeting=meeting_id)
+        self._call(account, "PUT", f"meetings/{_id(meeting_id)}", json=wire.meeting_body(spec), meeting=meeting_id)
 
     def delete_meeting(self, account: str, meeting_id: str) -> None:
         """Delete a meeting; one GoTo does not know counts as deleted."""
@@ -161,7 +161,7 @@ class GotoClient:
             response = self._call(account, "GET", f"meetings/{_id(meeting_id)}", meeting=meeting_id)
         except GotoNotFound:
             return None
-        return _parsed(lambda: _wire.fetched_meeting(_json(response)))
+        return _parsed(lambda: wire.fetched_meeting(_json(response)))
 
     def host_url(self, account: str, meeting_id: str) -> str:
         """The organizer's start URL; GotoMeetingActive when another meeting of the account runs."""
@@ -174,17 +174,17 @@ class GotoClient:
     def upcoming_meetings(self, account: str) -> list[Meeting]:
         """Scheduled meetings that have not ended, with their status (ACTIVE/INACTIVE)."""
         data = _json(self._call(account, "GET", "upcomingMeetings"))
-        return _parsed(lambda: [_wire.listed_meeting(row) for row in data or []])
+        return _parsed(lambda: [wire.listed_meeting(row) for row in data or []])
 
     def historical_meetings(self, account: str, start: datetime, end: datetime) -> list[Meeting]:
         """Meetings that ran and ended, started within [start, end]."""
-        params = {"startDate": _wire.format_time(start), "endDate": _wire.format_time(end)}
+        params = {"startDate": wire.format_time(start), "endDate": wire.format_time(end)}
         data = _json(self._call(account, "GET", "historicalMeetings", params=params))
-        return _parsed(lambda: [_wire.listed_meeting(row) for row in data or []])
+        return _parsed(lambda: [wire.listed_meeting(row) for row in data or []])
 
     def past_sessions(self, account: str, start: datetime, end: datetime) -> list[history.PastSession]:
         """Sessions that ran on the account and ended, started within [start, end] (getHistoricalMeetings)."""
-        params = {"startDate": _wire.format_time(start), "endDate": _wire.format_time(end)}
+        params = {"startDate": wire.format_time(start), "endDate": wire.format_time(end)}
         data = _json(self._call(account, "GET", "historicalMeetings", params=params))
         return _parsed(lambda: [history.past_session(row) for row in data or []])
 
@@ -288,7 +288,7 @@ def _checked(response: httpx.Response, meeting: str | None) -> httpx.Response:
         body = response.json()
     except ValueError:
         body = None
-    detail = _wire.error_text(body, response.reason_phrase or f"HTTP {status}")
+    detail = wire.error_text(body, response.reason_phrase or f"HTTP {status}")
     if status == 401:
         raise GotoAuthExpired(f"GoTo rejected the account's sign-in twice: {detail}")
     if status == 404 and meeting is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from core.goto._wire import parse_time
+from core.goto.wire import parse_time
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def _positive(name: str, default: float) -> float:
+def _number(name: str, default: float, *, zero_allowed: bool) -> float:
+    """A ROOMDESK_* number: greater than 0, or 0 or more when `zero_allowed` (0 switches something off)."""
     raw = _env(name)
     if raw is None:
         return default
@@ -43,21 +44,8 @@ def _positive(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than 0, not {raw!r}")
-    return value
-
-
-def _not_negative(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
+    if value < 0 or (value == 0 and not zero_allowed):
+        raise ValueError(f"{name} must be {'0 or more' if zero_allowed else 'greater than 0'}, not {raw!r}")
     return value
 
 
@@ -87,9 +75,9 @@ def load_settings() -> Settings:
         goto_client_secret=_env("ROOMDESK_GOTO_CLIENT_SECRET"),
         secret_key=_env("ROOMDESK_SECRET_KEY"),
         smtp_url=_env("ROOMDESK_SMTP_URL"),
-        session_idle_hours=_positive("ROOMDESK_SESSION_IDLE_HOURS", 8.0),
-        session_max_days=_positive("ROOMDESK_SESSION_MAX_DAYS", 7.0),
-        goto_rate_limit=_not_negative("ROOMDESK_GOTO_RATE_LIMIT", 8.0),
+        session_idle_hours=_number("ROOMDESK_SESSION_IDLE_HOURS", 8.0, zero_allowed=False),
+        session_max_days=_number("ROOMDESK_SESSION_MAX_DAYS", 7.0, zero_allowed=False),
+        goto_rate_limit=_number("ROOMDESK_GOTO_RATE_LIMIT", 8.0, zero_allowed=True),
         sandbox_rate_limit=_whole("ROOMDESK_SANDBOX_RATE_LIMIT", 0),
     )
 

@@ -15,6 +15,7 @@ from core.access.permissions import may_book, may_manage, require_role
 from core.goto import GotoApi, GotoError, GotoOAuthError, TokenSet
 from core.goto.stored_tokens import OAuthClient
 from core.kernel import audit, crypto
+from core.kernel.db import write_lock
 from core.kernel.errors import NotFound, PermissionDenied, RoomDeskError
 from core.kernel.models import OAuthState, Role, Room, RoomLink, User, utcnow
 from core.meetings import jobs as meetings
@@ -73,6 +74,7 @@ def start_linking(
     session: Session, *, user: User, room_id: int, oauth: OAuthClient, now: datetime | None = None
 ) -> str:
     """The GoTo authorize URL for this room; the state is stored (hashed), single use, bound to user and room."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     room = session.get(Room, room_id)
     if room is None:
         raise NotFound("error.room_unknown", room=room_id)
@@ -103,6 +105,7 @@ def start_linking(
 
 def claim_state(session: Session, *, token: str, state: str, now: datetime | None = None) -> PendingLink:
     """Check the callback's token (constant time) and use up its state; the caller commits this at once."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     expected = current_token(session)
     if not token or expected is None or not crypto.same_secret(token, expected):
         raise LinkFailed("error.link_bad_token")
@@ -151,6 +154,7 @@ def finish_linking(
         raise LinkFailed(
             "error.link_wrong_account", email=tokens.principal.strip(), account=room.goto_account, room=room.name
         )
+    write_lock(session)  # GoTo answered: now the lock for the writes (never held across the exchange above)
     link = session.get(RoomLink, room.id) or RoomLink(
         room_id=room.id,
         email="",
@@ -200,6 +204,7 @@ def test_connection(session: Session, *, user: User, room_id: int, api: GotoApi)
 
 def unlink(session: Session, *, user: User, room_id: int) -> None:
     """Admins only: forget the room's tokens (GoTo keeps nothing of ours to revoke)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     link = session.get(RoomLink, room_id)
     if link is None:

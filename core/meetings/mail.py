@@ -367,6 +367,9 @@ def outbox_message(session: Session, *, user: User, message_id: int) -> OutboxMe
 
 def retry_outbox(session: Session, *, user: User) -> int:
     """Send the unsent messages again, oldest first, when SMTP is configured; the number delivered."""
+    # SQLite: the write lock up front is what keeps two retries from sending one message twice (PostgreSQL: the
+    # row locks below); a batch is small, so holding it over the SMTP calls is brief.
+    write_lock(session)
     require_role(user, Role.admin)
     smtp_url = get_settings().smtp_url
     if not smtp_url:

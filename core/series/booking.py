@@ -104,6 +104,7 @@ def follow_series(
     One that was only opened follows: new subject, note, time and room, and its meeting is updated. One the user
     changed by hand (or whose day the series no longer has) keeps what it is. Returns (followed, left as is).
     """
+    write_lock(session)  # reads, then writes: the write lock before the first read
     after = shape_of(session, series)
     followed: list[date] = []
     left: list[date] = []
@@ -390,6 +391,7 @@ def _resolve(
 
 def store_bookings(session: Session, series: Appointment, occurrences: list[Occurrence], rooms: dict[date, int]) -> int:
     """Make the series' booking rows exactly its occurrences (one per occurrence, in its room); returns how many."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     rows = session.exec(select(Booking).where(Booking.appointment_id == series.id)).all()
     by_day = {day_of(b.starts_at, series.time_zone): b for b in rows}
     wanted = {o.day: o for o in occurrences if o.day in rooms}
@@ -416,6 +418,7 @@ def store_bookings(session: Session, series: Appointment, occurrences: list[Occu
 
 def rebook(session: Session, series: Appointment, *, until: datetime | None = None) -> int:
     """Book the series' occurrences again up to `until` (default: as far as it is booked), rooms kept."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     series.booked_until = until or series.booked_until
     occurrences = series_occurrences(session, series, window_end=series.booked_until)  # type: ignore[arg-type]
     if series.series_room_id is None:

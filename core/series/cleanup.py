@@ -95,6 +95,7 @@ def meetings_ahead_hours(session: Session) -> int:
 
 def set_meetings_ahead_hours(session: Session, *, user: User, hours: int) -> None:
     """Admins choose how many hours ahead the worker opens occurrences of linked rooms (0: never)."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     require_role(user, Role.admin)
     if not 0 <= hours <= MAX_AHEAD_HOURS:
         raise ValidationFailed([RoomDeskError("error.series_ahead_range", field="hours", high=MAX_AHEAD_HOURS)])

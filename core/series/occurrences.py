@@ -229,6 +229,7 @@ def delete_occurrence(session: Session, *, user: User, series_id: int, start: da
 
 def before_delete(session: Session, appointment: Appointment) -> list[int]:
     """Hook of appointment deletion: a series takes its opened occurrences along; an opened one stays skipped."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
     if appointment.series_id is not None and appointment.recurrence_id is not None:
         series = session.get(Appointment, appointment.series_id)
         if series is not None:

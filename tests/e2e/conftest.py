@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -29,12 +30,6 @@ CHROMIUM_ARGS = [
 
 def chromium_path() -> str | None:
     return os.environ.get("ROOMDESK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_healthy(proc: subprocess.Popen[bytes], health: str, log: Path, attempts: int = 600) -> None:
@@ -59,7 +54,7 @@ def running_dashboard(
     data: Path, *, extra_args: tuple[str, ...] = (), port: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """`streamlit run app.py` on loopback with its own data directory; yields its URL once healthy."""
-    port = port or _free_port()
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if k != "ROOMDESK_DATABASE_URL"}  # only what env= says
     environment.update({"ROOMDESK_DATA_DIR": str(data), **(env or {})})
     log = open(data / "streamlit.log", "wb")  # noqa: SIM115  (stays open for the server's lifetime)

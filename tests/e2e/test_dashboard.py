@@ -43,9 +43,6 @@ def test_admin_links_a_room_through_the_sandbox_consent_page(browser, dashboard_
     context.close()
 
 
-@pytest.mark.skip(
-    reason="stands alone and passes serially; under CI load on 2 cores it timed out at the consent redirect (c0afd1c) — to be made robust"
-)
 def test_an_admin_links_a_room_books_it_starts_the_meeting_and_sends_the_invitation(
     browser, dashboard_url: str
 ) -> None:  # type: ignore[no-untyped-def]

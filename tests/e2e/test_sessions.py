@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import _free_port, running_dashboard, settle, sign_in
+from tests.e2e.conftest import running_dashboard, settle, sign_in
+from tests.pg import free_port
 
 pytestmark = pytest.mark.browser
 PAGE_NAMES = ["Timeline", "Appointments", "Conflicts", "Rooms", "Settings", "People", "Groups", "Audit"]
@@ -59,7 +60,7 @@ def test_an_unknown_address_and_a_page_of_another_role_never_say_page_not_found(
 def test_reload_second_tab_and_restart_keep_the_sign_in_and_sign_out_everywhere_ends_both(
     browser, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     context = browser.new_context(viewport={"width": 1300, "height": 1000}, locale="en-GB")
     with running_dashboard(tmp_path, port=port) as url:
         first = context.new_page()

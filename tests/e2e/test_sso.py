@@ -25,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.e2e.conftest import _free_port, running_dashboard, settle
+from tests.e2e.conftest import running_dashboard, settle
+from tests.pg import free_port
 
 pytestmark = pytest.mark.browser
 CLIENT_ID, CLIENT_SECRET = "roomdesk", "oidc-test-secret"
@@ -128,7 +129,7 @@ def provider() -> Iterator[OidcProvider]:
 def sso_dashboard(provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard (demo data: admin@example.org is the admin) with [auth] pointing at the provider."""
     data = tmp_path_factory.mktemp("sso-data")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     (data / "secrets.toml").write_text(
         f'[auth]\nredirect_uri = "{url}/oauth2callback"\ncookie_secret = "{secrets.token_hex(16)}"\n'

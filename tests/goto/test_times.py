@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.goto._wire import format_time, parse_time
+from core.goto.wire import format_time, parse_time
 
 T = datetime(2015, 7, 1, 22, 0, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from core.goto import GotoConfig
 from core.goto.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from core.kernel.config import Settings, get_settings
 from core.kernel.db import get_engine
-from tests.e2e.conftest import _free_port
 from tests.integration.linking import linkable_room
+from tests.pg import free_port
 
 
 def settings(tmp_path: Path, client_id: str | None = None, secret: str | None = None) -> Settings:
@@ -69,7 +69,7 @@ def test_an_unregistered_redirect_url_and_a_missing_address_each_say_what_to_do(
 
 
 def test_an_unreachable_or_wrong_auth_address_is_told_apart(engine: Engine, config, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    closed = dataclasses.replace(config, auth_url=f"http://127.0.0.1:{_free_port()}")
+    closed = dataclasses.replace(config, auth_url=f"http://127.0.0.1:{free_port()}")
     status, message = by_name(check_goto(engine, settings(tmp_path), closed))["token endpoint"]
     assert status == "fail" and "cannot be reached" in message
     not_goto = dataclasses.replace(config, auth_url=config.api_url)  # the REST API has no token endpoint

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.access import external_access
 from core.kernel import crypto
 from core.kernel.db import session_scope
-from core.kernel.models import RoomLink, utcnow
+from core.kernel.models import Room, RoomLink, utcnow
 from core.meetings import accounts
 from core.meetings.accounts import LinkFailed
 from tests.goto.harness import SandboxAdmin
@@ -138,3 +139,31 @@ def test_goto_down_during_the_code_exchange_stores_nothing(engine: Engine, goto,
         control.reset_faults()
         control.http.close()
     assert "nothing was stored" in caught.value.message("en") and stored_links(engine) == []
+
+
+class WorkerWritesMeanwhile:
+    """GoTo's client, but while the code is exchanged another process (the worker) commits a write."""
+
+    def __init__(self, client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+        self.client, self.engine = client, engine
+
+    def exchange_code(self, code: str, redirect_uri: str, verifier: str):  # type: ignore[no-untyped-def]
+        with session_scope(self.engine, immediate=True) as other:
+            other.execute(sa.update(Room).values(description="changed by the worker"))
+        return self.client.exchange_code(code, redirect_uri, verifier)
+
+
+def test_a_write_committed_during_the_code_exchange_does_not_fail_the_link(engine: Engine, goto, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: the callback read before GoTo answered; a commit in between must not end in 'database is locked'."""
+    setup = linkable_room(engine, sandbox)
+    with session_scope(engine) as s:
+        url = accounts.start_linking(s, user=setup.admin, room_id=setup.room.id, oauth=goto.client)
+    answer = consent(url, email=setup.email)
+    with session_scope(engine) as s:
+        pending = accounts.claim_state(s, token=answer.token, state=answer.state)
+    with session_scope(engine) as s:
+        accounts.finish_linking(
+            s, pending=pending, code=answer.code, error=None, oauth=WorkerWritesMeanwhile(goto.client, engine)
+        )
+    [stored] = stored_links(engine)
+    assert stored.status == "linked" and stored.email == setup.email
