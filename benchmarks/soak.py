@@ -150,6 +150,7 @@ def soak(db: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "drain": dict(drained),
             "counts": counts,
             "operations_by_kind": dict(journal.ops),
+            "altered_notes": journal.altered[:3],
             "first_crashes": journal.crashes[:3],
         }
     finally:

@@ -75,6 +75,7 @@ class Journal:
     deleted: set[int] = field(default_factory=set)
     ops: Counter[str] = field(default_factory=Counter)
     crashes: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)  # filled by `check`: whose note changed, expected vs actual
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def saved(self, appt: Appointment, note: str) -> None:
@@ -356,10 +357,16 @@ def check(engine: Engine, sandbox_url: str, journal: Journal) -> dict[str, int]:
         twin = any(booked.get(a) == acc and a in appts and appts[a].subject[:100] == meeting.subject for a in appts)
         counts["duplicate meetings" if twin else "orphaned meetings"] += 1
     counts["lost appointments"] = len(journal.created - journal.deleted - set(appts))
-    for appt_id, (_, note) in journal.notes.items():
+    for appt_id, (version, note) in journal.notes.items():
         if appt_id in appts:
-            text, _ = split_note(appts[appt_id].note, stored[appt_id].data.get("block") if appt_id in stored else None)
-            counts["altered notes"] += text != note
+            block = stored[appt_id].data.get("block") if appt_id in stored else None
+            text, _ = split_note(appts[appt_id].note, block)
+            if text != note:
+                counts["altered notes"] += 1
+                journal.altered.append(
+                    f"appointment {appt_id} (saved as version {version}, now {appts[appt_id].version}): "
+                    f"expected {note!r}, found {text!r}; whole note {appts[appt_id].note!r}; stored block {block!r}"
+                )
     counts["unhandled exceptions"] = len(journal.crashes)
     for key in ("duplicate meetings", "orphaned meetings", "missing meetings", "lost appointments", "altered notes"):
         counts.setdefault(key, 0)

@@ -76,18 +76,31 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def write_lock(session: Session) -> None:
-    """Take the write lock for this unit of work now, before it reads (SQLite; PostgreSQL needs nothing).
+# One application-wide lock for writers on PostgreSQL (an arbitrary constant: "RoomDesk" in ASCII, as an int).
+WRITE_LOCK_KEY = 0x526F6F6D4465736B
 
-    Services that read and then write call this first, so the caller's choice of transaction never matters:
-    on SQLite a transaction that read first and writes later fails at once with "database is locked" when
-    another connection committed in between, whatever the busy timeout.
+
+def write_lock(session: Session) -> None:
+    """Take the write lock for this unit of work now, before it reads: writers run one at a time.
+
+    Services that read and then write call this first, so the caller's choice of transaction never matters.
+    On SQLite a transaction that read first and writes later fails at once with "database is locked" when
+    another connection committed in between; on PostgreSQL it silently overwrote that commit (the worker wrote
+    back a note it had read before the user's save). SQLite locks with BEGIN IMMEDIATE, PostgreSQL with a
+    transaction-level advisory lock; both are released by the commit or rollback.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
         return
     if session.in_transaction() and session.info.get("write_lock") is session.get_transaction():
         return
     pending = session.new or session.dirty or session.deleted
+    if dialect == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        if not pending:
+            session.expire_all()  # rows read before the lock reload on use, as they are now
+        session.info["write_lock"] = session.get_transaction()
+        return
     if session.in_transaction() and not pending and not session.connection().info.get("wrote"):
         session.rollback()  # only read so far: start again under the lock (loaded rows reload on use, fresh)
     if not session.in_transaction():

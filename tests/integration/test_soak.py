@@ -39,5 +39,5 @@ def test_faults_edits_and_races_leave_exactly_one_matching_meeting_per_appointme
     counts = check(soak_engine, sandbox.url, journal)
     assert sum(n for kind, n in faults.items() if kind != "calls") > 0, "the soak must really inject faults"
     assert drained["jobs left"] == 0
-    assert {k: counts.get(k, 0) for k in CLEAN} == CLEAN, (counts, journal.crashes[:3])
+    assert {k: counts.get(k, 0) for k in CLEAN} == CLEAN, (counts, journal.altered[:3], journal.crashes[:3])
     assert counts["appointments"] > 0 and counts["meetings"] > 0
