@@ -298,3 +298,17 @@ def set_run_as_user(session: Session, *, user: User, run_as_user_id: int | None)
         after={"user_id": run_as_user_id},
     )
     return get_addon_settings(session)
+
+
+def save_goto_features(
+    session: Session, *, user: User, group_ids: list[int], run_as_user_id: int | None
+) -> AddonSettings:
+    """The Settings form's one save: what changed is stored, all of it or (on a refusal) nothing."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
+    require_role(user, Role.admin)
+    current = get_addon_settings(session)
+    if list(dict.fromkeys(group_ids)) != list(current.authorized_group_ids):
+        set_authorized_groups(session, user=user, group_ids=group_ids)
+    if run_as_user_id != current.run_as_user_id:
+        set_run_as_user(session, user=user, run_as_user_id=run_as_user_id)
+    return get_addon_settings(session)

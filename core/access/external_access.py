@@ -161,3 +161,15 @@ def record_activation(session: Session, *, url: str, actor: User | None) -> None
         entity_id=ACTIVATED_HASH,
         after={"url_registered": True},
     )
+
+
+def save_external_access(session: Session, *, user: User, address: str, access_user_id: int | None) -> ExternalAccess:
+    """The Settings form's one save: address and access user, what changed, all of it or nothing."""
+    write_lock(session)  # reads, then writes: the write lock before the first read
+    require_role(user, Role.admin)
+    current = get_external_access(session)
+    if normalise_address(address) != current.system_address:
+        set_system_address(session, user=user, address=address)
+    if access_user_id is not None and access_user_id != current.access_user_id:
+        set_access_user(session, user=user, access_user_id=access_user_id)
+    return get_external_access(session)
